@@ -1,0 +1,1 @@
+//! Engage domain and wire types.

@@ -1,0 +1,1 @@
+//! Engage server.
