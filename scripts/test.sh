@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Runs every check of the project, as CI does (.ci/run calls exactly this):
+#   formatting, the UI type check and unit tests, clippy with -D warnings, every Rust test
+#   (which also regenerates the TypeScript bindings and fails if the committed ones are stale),
+#   and the end-to-end suite that drives the real app window under a virtual display.
+# Installs what is missing first (scripts/setup.sh test).
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+started=$SECONDS
+step() { printf '\n\033[1m==> [%4ss] %s\033[0m\n' "$((SECONDS - started))" "$*" >&2; }
+
+step "setup: install what is missing"
+scripts/setup.sh test
+# tauri-driver installed by cargo lives here; make sure the e2e harness finds it.
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+
+step "cargo fmt --all --check"
+cargo fmt --all --check
+
+step "UI: type check (svelte-check) and unit tests (vitest)"
+npm --prefix ui run check
+npm --prefix ui test
+
+step "UI: build into ui/dist (embedded in the desktop app)"
+npm --prefix ui run build
+
+step "cargo clippy --workspace --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+
+# --workspace everywhere below: one feature set, so the e2e step links what this one built.
+# Under a private D-Bus with an unlocked keyring, so keyring tests use a real Secret Service.
+step "cargo test --workspace (regenerates the ts-rs bindings)"
+dbus-run-session -- scripts/with-keyring.sh cargo test --workspace
+
+step "TypeScript bindings are up to date"
+stale="$(git status --porcelain -- ui/src/lib/bindings)"
+if [ -n "$stale" ]; then
+  echo "error: the committed TypeScript bindings are stale; cargo test regenerated:" >&2
+  echo "$stale" >&2
+  echo "commit the files under ui/src/lib/bindings" >&2
+  exit 1
+fi
+
+step "build the binaries the end-to-end suite launches (engage-desktop, engage-server)"
+cargo build --workspace --bins
+
+step "end-to-end suite: the real window under Xvfb, a real keyring on a private D-Bus"
+ENGAGE_E2E=1 xvfb-run -a -s "-screen 0 1280x800x24" \
+  dbus-run-session -- scripts/with-keyring.sh \
+  cargo test --workspace --test e2e -- --test-threads=1
+
+step "all checks passed in $((SECONDS - started)) s (screenshots: target/e2e-screenshots/)"
