@@ -1,0 +1,95 @@
+/** Errors as they cross the IPC boundary, and what the UI does with each `code`. */
+
+/** `IpcError` of the Rust side: `{code, message, field?}`. */
+export interface UiError {
+  code: string;
+  message: string;
+  field?: string;
+}
+
+/** Codes the UI words itself (each has `errors.<code>` in every catalogue). */
+export const KNOWN_ERROR_CODES = [
+  'server_unreachable',
+  'session_expired',
+  'keyring_unavailable',
+  'invalid_input',
+  'invalid_credentials',
+  'campaign_name_taken',
+  'campaign_name_required',
+  'campaign_name_too_long',
+  'campaign_name_invalid',
+  'campaign_inactive',
+  'campaign_not_found',
+  'not_found',
+  'sender_not_found',
+  'sender_inactive',
+  'template_not_found',
+  'template_not_approved',
+  'invalid_status_transition',
+  'sandbox_failed',
+  'clipboard_unavailable',
+  'rate_limited',
+  'internal',
+] as const;
+
+export type KnownErrorCode = (typeof KNOWN_ERROR_CODES)[number];
+
+/** Turns whatever an `invoke` rejected with into a `UiError` (never throws). */
+export function toUiError(raw: unknown): UiError {
+  if (raw && typeof raw === 'object') {
+    const o = raw as Record<string, unknown>;
+    if (typeof o.code === 'string' && o.code.length > 0) {
+      const err: UiError = {
+        code: o.code,
+        message: typeof o.message === 'string' ? o.message : '',
+      };
+      if (typeof o.field === 'string' && o.field.length > 0) err.field = o.field;
+      return err;
+    }
+    if (o instanceof Error) return { code: 'internal', message: o.message };
+  }
+  if (typeof raw === 'string') return { code: 'internal', message: raw };
+  return { code: 'internal', message: String(raw) };
+}
+
+/** The catalogue key of the plain-words explanation of `code` (with what to do). */
+export function errorKey(code: string): string {
+  return (KNOWN_ERROR_CODES as readonly string[]).includes(code) ? `errors.${code}` : 'errors.unknown';
+}
+
+/** Where an error is shown / what happens. */
+export type ErrorHandling =
+  /** The session is gone: back to the sign-in screen. */
+  | { kind: 'sign_in' }
+  /** The server cannot be reached: a banner that says what to do. */
+  | { kind: 'banner' }
+  /** Shown next to the form field it concerns. */
+  | { kind: 'field'; field: string }
+  /** Shown where the action was attempted. */
+  | { kind: 'inline' };
+
+/** Field names the server may use, mapped to the form controls of the UI. */
+const FIELD_ALIASES: Record<string, string> = {
+  name: 'name',
+  sender_id: 'sender',
+  senderId: 'sender',
+  sender: 'sender',
+  template_id: 'template',
+  templateId: 'template',
+  template: 'template',
+  server_url: 'server_url',
+  serverUrl: 'server_url',
+  email: 'email',
+  password: 'password',
+};
+
+export function handlingOf(err: UiError): ErrorHandling {
+  if (err.code === 'session_expired') return { kind: 'sign_in' };
+  if (err.code === 'server_unreachable') return { kind: 'banner' };
+  if (err.code.startsWith('campaign_name_')) return { kind: 'field', field: 'name' };
+  if (err.field) {
+    const field = FIELD_ALIASES[err.field] ?? err.field;
+    return { kind: 'field', field };
+  }
+  return { kind: 'inline' };
+}
