@@ -3,4 +3,32 @@ import type { Campaign } from "./Campaign";
 import type { RenderedMessage } from "./RenderedMessage";
 import type { SendMessageRequest } from "./SendMessageRequest";
 
-export type CampaignDocs = { campaign: Campaign, token_url: string, send_url: string, client_id: string, token_curl_masked: string, send_curl_masked: string, request: SendMessageRequest, rendered: RenderedMessage, };
+/**
+ * The documentation screen of one campaign: the two curls with the client secret masked,
+ * the request body built from the example values, and the message as the recipient sees it.
+ */
+export type CampaignDocs = { campaign: Campaign, 
+/**
+ * Absolute URL of `POST /oauth/token`.
+ */
+token_url: string, 
+/**
+ * Absolute URL of `POST /v1/campaigns/{id}/messages`.
+ */
+send_url: string, client_id: string, 
+/**
+ * Step 1: the curl that prints the token response as JSON (secret masked).
+ */
+token_curl_masked: string, 
+/**
+ * Step 2: the curl that sends the message with `Authorization: Bearer $ENGAGE_TOKEN`.
+ */
+send_curl_masked: string, 
+/**
+ * The JSON body of the send curl.
+ */
+request: SendMessageRequest, 
+/**
+ * The message the recipient gets with these values.
+ */
+rendered: RenderedMessage, };

@@ -4,4 +4,13 @@ import type { SessionMode } from "./SessionMode";
 /**
  * The signed-in session as the UI sees it (no token: those stay in Rust).
  */
-export type SessionInfo = { mode: SessionMode, server_url: string, email: string, workspace_name: string, persisted: boolean, };
+export type SessionInfo = { mode: SessionMode, 
+/**
+ * Base URL of the server, e.g. `http://127.0.0.1:8787`.
+ */
+server_url: string, email: string, workspace_name: string, 
+/**
+ * `true` when the session is kept in the OS keyring and survives a restart; `false` in
+ * sandbox mode (the sandbox signs in by itself) and when the keyring is unavailable.
+ */
+persisted: boolean, };

@@ -7,4 +7,25 @@ import type { SessionInfo } from "./SessionInfo";
 /**
  * Everything the UI needs on its first screen.
  */
-export type Startup = { session: SessionInfo | null, language: Language | null, system_language: Language, notice: IpcError | null, last_sign_in: LastSignIn | null, };
+export type Startup = { 
+/**
+ * The restored session, when there was one and it could be restored.
+ */
+session: SessionInfo | null, 
+/**
+ * The language chosen in settings; `null` means "follow the OS" (`system_language`).
+ */
+language: Language | null, 
+/**
+ * The supported language closest to the OS locale.
+ */
+system_language: Language, 
+/**
+ * Why the last session could not be restored (`server_unreachable`, `session_expired`,
+ * `keyring_unavailable`, `sandbox_failed`), to show on the sign-in screen.
+ */
+notice: IpcError | null, 
+/**
+ * The last server sign-in, to pre-fill the form.
+ */
+last_sign_in: LastSignIn | null, };
