@@ -2,7 +2,8 @@
 import type { SessionInfo } from '$lib/bindings/SessionInfo';
 import type { Language } from '$lib/bindings/Language';
 import type { LastSignIn } from '$lib/bindings/LastSignIn';
-import { errorOf } from './ipc';
+import { call, errorOf } from './ipc';
+import { setLocale, resolveLocale } from './i18n';
 import { handlingOf, type UiError } from './errors';
 
 export type Route =
@@ -84,4 +85,22 @@ export function report(thrown: unknown): UiError {
 /** A call went through: the server is reachable again. */
 export function reachable(): void {
   app.unreachable = false;
+}
+
+/**
+ * Switches the UI language at once and keeps the choice (`null`: follow the OS). When it
+ * cannot be kept, the previous language comes back and the error is returned.
+ */
+export async function chooseLanguage(language: Language | null): Promise<UiError | null> {
+  const previous = app.language;
+  app.language = language;
+  setLocale(resolveLocale(language, app.systemLanguage));
+  try {
+    await call('set_language', { language });
+    return null;
+  } catch (thrown) {
+    app.language = previous;
+    setLocale(resolveLocale(previous, app.systemLanguage));
+    return report(thrown);
+  }
 }

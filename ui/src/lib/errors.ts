@@ -30,6 +30,12 @@ export const KNOWN_ERROR_CODES = [
   'clipboard_unavailable',
   'rate_limited',
   'internal',
+  'internal_error',
+  'service_unavailable',
+  'email_required',
+  'empty_variable',
+  'variable_too_long',
+  'invalid_variable_value',
 ] as const;
 
 export type KnownErrorCode = (typeof KNOWN_ERROR_CODES)[number];
