@@ -22,8 +22,9 @@ describe('toUiError', () => {
 });
 
 describe('handlingOf', () => {
-  it('sends an expired session back to sign-in', () => {
+  it('sends an expired or missing session back to sign-in', () => {
     expect(handlingOf({ code: 'session_expired', message: '' })).toEqual({ kind: 'sign_in' });
+    expect(handlingOf({ code: 'not_signed_in', message: '' })).toEqual({ kind: 'sign_in' });
   });
 
   it('shows an unreachable server as a banner', () => {

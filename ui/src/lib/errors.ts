@@ -36,6 +36,10 @@ export const KNOWN_ERROR_CODES = [
   'empty_variable',
   'variable_too_long',
   'invalid_variable_value',
+  'not_signed_in',
+  'no_such_variable',
+  'settings_unwritable',
+  'unexpected_response',
 ] as const;
 
 export type KnownErrorCode = (typeof KNOWN_ERROR_CODES)[number];
@@ -85,12 +89,14 @@ const FIELD_ALIASES: Record<string, string> = {
   template: 'template',
   server_url: 'server_url',
   serverUrl: 'server_url',
+  campaign_id: 'campaign',
+  campaignId: 'campaign',
   email: 'email',
   password: 'password',
 };
 
 export function handlingOf(err: UiError): ErrorHandling {
-  if (err.code === 'session_expired') return { kind: 'sign_in' };
+  if (err.code === 'session_expired' || err.code === 'not_signed_in') return { kind: 'sign_in' };
   if (err.code === 'server_unreachable') return { kind: 'banner' };
   if (err.code.startsWith('campaign_name_')) return { kind: 'field', field: 'name' };
   if (err.field) {

@@ -32,9 +32,9 @@ export interface Commands {
   create_campaign: { args: { name: string; senderId: string; templateId: string }; result: Campaign };
   get_campaign: { args: { id: string }; result: Campaign };
   set_campaign_status: { args: { id: string; status: CampaignStatus }; result: Campaign };
-  campaign_docs: { args: { id: string; variables: Variables }; result: CampaignDocs };
+  campaign_docs: { args: { id: string; variables: Variables; to: string | null }; result: CampaignDocs };
   copy_token_curl: { args: { id: string }; result: null };
-  copy_send_curl: { args: { id: string; variables: Variables }; result: null };
+  copy_send_curl: { args: { id: string; variables: Variables; to: string | null }; result: null };
   list_messages: { args: { campaignId: string; cursor: string | null }; result: MessagePage };
   ui_ready: { args: undefined; result: null };
 }
