@@ -105,3 +105,9 @@ export function handlingOf(err: UiError): ErrorHandling {
   }
   return { kind: 'inline' };
 }
+
+/** Errors the app handles as a whole (sign-in screen or banner), not where they happened. */
+export function isAppWide(err: UiError): boolean {
+  const kind = handlingOf(err).kind;
+  return kind === 'sign_in' || kind === 'banner';
+}
