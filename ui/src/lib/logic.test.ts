@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { matchesTemplate } from './templates';
 import { matchLocale, resolveLocale } from './i18n/locales';
-import { statusTone } from './messages';
+import { newestFirst, statusTone } from './messages';
 import { formatDate } from './format';
 
 describe('matchesTemplate', () => {
@@ -56,5 +56,16 @@ describe('formatDate', () => {
     expect(formatDate(iso, 'pt-BR')).toMatch(/mar/i);
     expect(formatDate(iso, 'en')).toMatch(/Mar/);
     expect(formatDate('not a date', 'en')).toBe('not a date');
+  });
+});
+
+describe('newestFirst', () => {
+  it('puts the most recent message first', () => {
+    const items = [
+      { id: 'a', created_at: '2026-01-01T10:00:00Z' },
+      { id: 'c', created_at: '2026-01-01T12:00:00Z' },
+      { id: 'b', created_at: '2026-01-01T11:00:00+00:00' },
+    ];
+    expect(newestFirst(items).map((m) => m.id)).toEqual(['c', 'b', 'a']);
   });
 });
