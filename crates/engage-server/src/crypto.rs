@@ -1,0 +1,165 @@
+//! Passwords (argon2id), opaque bearer tokens (random, stored as SHA-256), and client secrets
+//! (encrypted at rest with ChaCha20-Poly1305, verified by hash in constant time).
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chacha20poly1305::aead::{Aead, KeyInit};
+use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
+use rand::rngs::OsRng;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CryptoError {
+    #[error("could not hash the password: {0}")]
+    PasswordHash(String),
+    #[error("the stored client secret cannot be decrypted with this secret key")]
+    Decrypt,
+}
+
+/// The 32-byte key that encrypts client secrets.
+#[derive(Clone)]
+pub struct SecretKey([u8; 32]);
+
+impl SecretKey {
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        SecretKey(bytes)
+    }
+
+    pub fn generate() -> Self {
+        let mut bytes = [0u8; 32];
+        OsRng.fill_bytes(&mut bytes);
+        SecretKey(bytes)
+    }
+
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// `nonce (12 bytes) || ciphertext`.
+    pub fn encrypt(&self, plaintext: &str) -> Vec<u8> {
+        let cipher = ChaCha20Poly1305::new(Key::from_slice(&self.0));
+        let mut nonce = [0u8; 12];
+        OsRng.fill_bytes(&mut nonce);
+        let ciphertext = cipher
+            .encrypt(Nonce::from_slice(&nonce), plaintext.as_bytes())
+            .expect("ChaCha20-Poly1305 encryption of a short secret cannot fail");
+        let mut out = nonce.to_vec();
+        out.extend_from_slice(&ciphertext);
+        out
+    }
+
+    pub fn decrypt(&self, sealed: &[u8]) -> Result<String, CryptoError> {
+        if sealed.len() < 12 {
+            return Err(CryptoError::Decrypt);
+        }
+        let (nonce, ciphertext) = sealed.split_at(12);
+        let cipher = ChaCha20Poly1305::new(Key::from_slice(&self.0));
+        let plaintext = cipher
+            .decrypt(Nonce::from_slice(nonce), ciphertext)
+            .map_err(|_| CryptoError::Decrypt)?;
+        String::from_utf8(plaintext).map_err(|_| CryptoError::Decrypt)
+    }
+}
+
+impl std::fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretKey(<redacted>)")
+    }
+}
+
+/// argon2id (default parameters) PHC string.
+pub fn hash_password(password: &str) -> Result<String, CryptoError> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|error| CryptoError::PasswordHash(error.to_string()))
+}
+
+/// `false` for a wrong password or an unreadable stored hash.
+pub fn verify_password(password: &str, stored: &str) -> bool {
+    match PasswordHash::new(stored) {
+        Ok(parsed) => Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// A fresh opaque token: 32 random bytes, base64url without padding (43 characters).
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// SHA-256 of a token or secret: what the database stores.
+pub fn sha256(value: &str) -> [u8; 32] {
+    Sha256::digest(value.as_bytes()).into()
+}
+
+/// Constant-time comparison of a presented secret against its stored hash.
+pub fn secret_matches(presented: &str, stored_hash: &[u8]) -> bool {
+    let hash = sha256(presented);
+    stored_hash.len() == hash.len() && bool::from(hash.as_slice().ct_eq(stored_hash))
+}
+
+/// A new client id: `engage_` followed by 16 random bytes in base64url.
+pub fn new_client_id() -> String {
+    let mut bytes = [0u8; 16];
+    OsRng.fill_bytes(&mut bytes);
+    format!("engage_{}", URL_SAFE_NO_PAD.encode(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_secret_round_trips_through_encryption() {
+        let key = SecretKey::generate();
+        let sealed = key.encrypt("s3cr3t-value");
+        assert!(!sealed.windows(12).any(|w| w == b"s3cr3t-value"));
+        assert_eq!(key.decrypt(&sealed).unwrap(), "s3cr3t-value");
+    }
+
+    #[test]
+    fn decryption_with_another_key_fails() {
+        let sealed = SecretKey::generate().encrypt("value");
+        assert!(matches!(
+            SecretKey::generate().decrypt(&sealed),
+            Err(CryptoError::Decrypt)
+        ));
+    }
+
+    #[test]
+    fn tampered_ciphertext_is_refused() {
+        let key = SecretKey::generate();
+        let mut sealed = key.encrypt("value");
+        let last = sealed.len() - 1;
+        sealed[last] ^= 1;
+        assert!(key.decrypt(&sealed).is_err());
+    }
+
+    #[test]
+    fn password_hash_verifies_only_the_right_password() {
+        let hash = hash_password("engage-sandbox").unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("engage-sandbox", &hash));
+        assert!(!verify_password("engage-sandboX", &hash));
+    }
+
+    #[test]
+    fn secrets_match_only_their_hash() {
+        let secret = random_token();
+        assert_eq!(secret.len(), 43);
+        let stored = sha256(&secret);
+        assert!(secret_matches(&secret, &stored));
+        assert!(!secret_matches("other", &stored));
+        assert!(!secret_matches(&secret, &stored[..31]));
+    }
+}

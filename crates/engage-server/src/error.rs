@@ -1,0 +1,60 @@
+//! [`ServerError`]: failures of the library entry points (`start`, `seed_demo`, the CLI).
+
+use std::net::SocketAddr;
+
+use crate::crypto::CryptoError;
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+    #[error("the secret key must be base64 of exactly 32 bytes")]
+    InvalidSecretKey,
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("invalid {field}: {message}")]
+    InvalidInput {
+        field: &'static str,
+        message: String,
+    },
+    #[error("no {what} with id {id}")]
+    NotFound { what: &'static str, id: String },
+    #[error("{field}: {source}")]
+    Domain {
+        field: &'static str,
+        #[source]
+        source: engage_core::CoreError,
+    },
+}
+
+impl ServerError {
+    /// Stable snake_case code (the CLI prints it).
+    pub fn code(&self) -> &'static str {
+        match self {
+            ServerError::Store(StoreError::CampaignNameTaken) => "campaign_name_taken",
+            ServerError::Store(StoreError::EmailTaken) => "email_taken",
+            ServerError::Store(StoreError::SenderPhoneTaken) => "sender_phone_taken",
+            ServerError::Store(_) => "database_error",
+            ServerError::Crypto(_) => "crypto_error",
+            ServerError::InvalidSecretKey => "invalid_secret_key",
+            ServerError::Io { .. } => "io_error",
+            ServerError::Bind { .. } => "bind_failed",
+            ServerError::InvalidInput { .. } => "invalid_input",
+            ServerError::NotFound { .. } => "not_found",
+            ServerError::Domain { source, .. } => source.code(),
+        }
+    }
+}

@@ -1,0 +1,196 @@
+//! [`ApiError`]: every refusal of the HTTP API, rendered as
+//! `{"error": {"code", "message", "field"}}` with its status. Internal failures are logged
+//! (never returned) and answered with a generic 500 body.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use engage_core::wire::{self, ApiErrorBody};
+use engage_core::CoreError;
+
+use crate::crypto::CryptoError;
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 422: the request is well formed but breaks a rule (names the field).
+    #[error("{message}")]
+    Invalid {
+        code: &'static str,
+        message: String,
+        field: Option<String>,
+    },
+    /// 422 from engage-core's rules (phone numbers, variables, names).
+    #[error(transparent)]
+    Domain(#[from] CoreError),
+    /// 400: the body is not parseable JSON (or form).
+    #[error("{message}")]
+    BadRequest { code: &'static str, message: String },
+    #[error("{message}")]
+    NotFound { code: &'static str, message: String },
+    /// 409: the state of the resource forbids it.
+    #[error("{message}")]
+    Conflict {
+        code: &'static str,
+        message: String,
+        field: Option<&'static str>,
+    },
+    /// 401 with `WWW-Authenticate`.
+    #[error("{message}")]
+    Unauthorized { code: &'static str, message: String },
+    #[error("the request body is larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("{message}")]
+    UnsupportedMediaType { message: String },
+    #[error("the database is busy; retry shortly")]
+    Unavailable,
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn invalid(
+        code: &'static str,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        ApiError::Invalid {
+            code,
+            message: message.into(),
+            field: Some(field.into()),
+        }
+    }
+
+    pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
+        ApiError::NotFound {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn conflict(
+        code: &'static str,
+        field: Option<&'static str>,
+        message: impl Into<String>,
+    ) -> Self {
+        ApiError::Conflict {
+            code,
+            message: message.into(),
+            field,
+        }
+    }
+
+    pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
+        ApiError::Unauthorized {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn campaign_not_found() -> Self {
+        ApiError::not_found(
+            "campaign_not_found",
+            "no campaign with this id in your workspace",
+        )
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Invalid { .. } | ApiError::Domain(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The wire form (a generic text for internal errors).
+    pub fn to_wire(&self) -> wire::ApiError {
+        let (code, field) = match self {
+            ApiError::Invalid { code, field, .. } => (*code, field.clone()),
+            ApiError::Domain(error) => return error.to_api_error(),
+            ApiError::BadRequest { code, .. }
+            | ApiError::NotFound { code, .. }
+            | ApiError::Unauthorized { code, .. } => (*code, None),
+            ApiError::Conflict { code, field, .. } => (*code, field.map(str::to_owned)),
+            ApiError::PayloadTooLarge { .. } => ("payload_too_large", None),
+            ApiError::UnsupportedMediaType { .. } => ("unsupported_media_type", None),
+            ApiError::Unavailable => ("service_unavailable", None),
+            ApiError::Internal(_) => {
+                return wire::ApiError {
+                    code: "internal_error".into(),
+                    message: "internal server error; the details are in the server log".into(),
+                    field: None,
+                }
+            }
+        };
+        wire::ApiError {
+            code: code.to_owned(),
+            message: self.to_string(),
+            field,
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::CampaignNameTaken => ApiError::conflict(
+                "campaign_name_taken",
+                Some("name"),
+                "a campaign with this name already exists (names are compared ignoring case, accents' composition and extra spaces)",
+            ),
+            StoreError::Database(sqlx::Error::PoolTimedOut) => ApiError::Unavailable,
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<CryptoError> for ApiError {
+    fn from(error: CryptoError) -> Self {
+        ApiError::Internal(error.to_string())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let ApiError::Internal(detail) = &self {
+            tracing::error!(error = %detail, "internal error");
+        }
+        let status = self.status();
+        let mut response = (
+            status,
+            Json(ApiErrorBody {
+                error: self.to_wire(),
+            }),
+        )
+            .into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            let challenge = match &self {
+                ApiError::Unauthorized {
+                    code: "missing_token",
+                    ..
+                } => "Bearer realm=\"engage\"",
+                _ => "Bearer realm=\"engage\", error=\"invalid_token\"",
+            };
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(challenge),
+            );
+        }
+        response
+    }
+}
+
+impl From<crate::error::ServerError> for ApiError {
+    fn from(error: crate::error::ServerError) -> Self {
+        match error {
+            crate::error::ServerError::Store(error) => ApiError::from(error),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! The HTTP API: one `router()` per domain merged here, the shared [`AppState`], and the
+//! OpenAPI document served at `GET /openapi.json`.
+
+mod auth;
+mod cache;
+mod campaigns;
+mod catalog;
+pub mod error;
+pub mod extractor;
+mod health;
+mod messages;
+mod oauth;
+mod openapi;
+mod send;
+
+use std::ops::Deref;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::Router;
+use tower_http::trace::TraceLayer;
+use uuid::Uuid;
+
+use crate::crypto::SecretKey;
+use crate::store::writer::MessageWriter;
+use crate::store::{SendTarget, Store, StoreError, TokenKind};
+use cache::TtlCache;
+use error::ApiError;
+use extractor::ApiClientAuth;
+
+pub use auth::normalize_email;
+pub use openapi::ApiDoc;
+
+/// Largest accepted request body (a batch of 1,000 messages fits comfortably).
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// A campaign as the send endpoint needs it, with its template compiled.
+#[derive(Debug)]
+pub struct SendContext {
+    pub target: SendTarget,
+    pub template: engage_core::Template,
+}
+
+pub struct Inner {
+    pub store: Store,
+    pub writer: MessageWriter,
+    pub secret_key: SecretKey,
+    /// Base URL without a trailing slash, e.g. `http://127.0.0.1:8787`.
+    pub public_url: String,
+    client_tokens: TtlCache<[u8; 32], (ApiClientAuth, i64)>,
+    send_contexts: TtlCache<Uuid, Arc<SendContext>>,
+}
+
+/// Shared state of every handler.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+impl Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(
+        store: Store,
+        writer: MessageWriter,
+        secret_key: SecretKey,
+        public_url: String,
+    ) -> Self {
+        AppState(Arc::new(Inner {
+            store,
+            writer,
+            secret_key,
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            client_tokens: TtlCache::new(Duration::from_secs(30), 100_000),
+            send_contexts: TtlCache::new(Duration::from_secs(2), 10_000),
+        }))
+    }
+
+    /// The live client-credentials token with this hash (cached briefly).
+    pub async fn client_token(&self, hash: &[u8; 32]) -> Result<Option<ApiClientAuth>, StoreError> {
+        let now = crate::store::now_ms();
+        if let Some((auth, expires_at)) = self.client_tokens.get(hash) {
+            if expires_at > now {
+                return Ok(Some(auth));
+            }
+        }
+        let Some(record) = self.store.live_token(hash, TokenKind::ClientAccess).await? else {
+            return Ok(None);
+        };
+        let Some(api_client_id) = record.api_client_id else {
+            return Ok(None);
+        };
+        let auth = ApiClientAuth {
+            workspace_id: record.workspace_id,
+            api_client_id,
+        };
+        self.client_tokens.insert(*hash, (auth, record.expires_at));
+        Ok(Some(auth))
+    }
+
+    /// The campaign's send context (cached for 2 s; dropped on campaign updates).
+    pub async fn send_context(
+        &self,
+        campaign_id: Uuid,
+    ) -> Result<Option<Arc<SendContext>>, ApiError> {
+        if let Some(context) = self.send_contexts.get(&campaign_id) {
+            return Ok(Some(context));
+        }
+        let Some(target) = self.store.send_target(campaign_id).await? else {
+            return Ok(None);
+        };
+        let template = engage_core::Template::from_wire(&target.template).map_err(|error| {
+            ApiError::Internal(format!(
+                "stored template {} is invalid: {error}",
+                target.template.id
+            ))
+        })?;
+        let context = Arc::new(SendContext { target, template });
+        self.send_contexts.insert(campaign_id, context.clone());
+        Ok(Some(context))
+    }
+
+    pub fn forget_send_context(&self, campaign_id: Uuid) {
+        self.send_contexts.remove(&campaign_id);
+    }
+}
+
+/// The whole API.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(health::router())
+        .merge(auth::router())
+        .merge(oauth::router())
+        .merge(catalog::router())
+        .merge(campaigns::router())
+        .merge(send::router())
+        .merge(messages::router())
+        .fallback(|| async {
+            ApiError::not_found("route_not_found", "no such endpoint; see GET /openapi.json")
+        })
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

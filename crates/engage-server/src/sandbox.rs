@@ -1,0 +1,49 @@
+//! The embedded sandbox of the desktop app: a server on loopback over a SQLite file in the
+//! app's data directory, with the demo workspace seeded.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use crate::config::{sqlite_url, SecretKeySource, ServerConfig};
+use crate::demo::{seed_demo, DemoCredentials};
+use crate::error::ServerError;
+use crate::server::{start, RunningServer};
+
+/// Preferred sandbox port.
+pub const SANDBOX_PORT: u16 = 8787;
+
+#[derive(Debug)]
+pub struct Sandbox {
+    pub server: RunningServer,
+    pub credentials: DemoCredentials,
+}
+
+/// Starts the sandbox: database `data_dir/sandbox.db`, key file `data_dir/secret.key`,
+/// `127.0.0.1:8787` when free (else any free port), demo workspace seeded.
+pub async fn start_sandbox(data_dir: &Path) -> Result<Sandbox, ServerError> {
+    std::fs::create_dir_all(data_dir).map_err(|source| ServerError::Io {
+        context: format!("sandbox data directory {}", data_dir.display()),
+        source,
+    })?;
+    let database_url = format!("{}?mode=rwc", sqlite_url(&data_dir.join("sandbox.db")));
+    let secret_key = SecretKeySource::File(data_dir.join("secret.key"));
+    let credentials = seed_demo(&database_url, &secret_key).await?;
+    let config = |listen: SocketAddr| ServerConfig {
+        database_url: database_url.clone(),
+        listen,
+        public_url: None,
+        secret_key: secret_key.clone(),
+    };
+    let preferred = SocketAddr::from(([127, 0, 0, 1], SANDBOX_PORT));
+    let server = match start(config(preferred)).await {
+        Ok(server) => server,
+        Err(ServerError::Bind { .. }) => {
+            start(config(SocketAddr::from(([127, 0, 0, 1], 0)))).await?
+        }
+        Err(error) => return Err(error),
+    };
+    Ok(Sandbox {
+        server,
+        credentials,
+    })
+}

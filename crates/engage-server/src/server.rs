@@ -1,0 +1,154 @@
+//! [`start`]: migrate, bind, spawn the message writer, the delivery worker and the HTTP
+//! server; [`RunningServer::shutdown`] stops them gracefully.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Notify};
+use tokio::task::JoinHandle;
+
+use crate::config::ServerConfig;
+use crate::error::ServerError;
+use crate::http::{self, AppState};
+use crate::store::writer::MessageWriter;
+use crate::store::Store;
+use crate::worker::{self, SandboxProvider};
+
+/// How often expired tokens and idempotency keys older than 24 h are purged.
+const PURGE_INTERVAL: Duration = Duration::from_secs(15 * 60);
+
+/// A server started by [`start`].
+pub struct RunningServer {
+    local_addr: SocketAddr,
+    base_url: String,
+    store: Store,
+    shutdown_http: watch::Sender<bool>,
+    shutdown_background: watch::Sender<bool>,
+    http: JoinHandle<()>,
+    worker: JoinHandle<()>,
+    writer: JoinHandle<()>,
+    purge: JoinHandle<()>,
+}
+
+impl std::fmt::Debug for RunningServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunningServer")
+            .field("local_addr", &self.local_addr)
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Opens and migrates the database, binds `config.listen`, and runs the API, the message
+/// writer and the delivery worker until [`RunningServer::shutdown`].
+pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
+    let secret_key = config.secret_key.load()?;
+    let store = Store::connect(&config.database_url).await?;
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| ServerError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+    let local_addr = listener.local_addr().map_err(|source| ServerError::Bind {
+        addr: config.listen,
+        source,
+    })?;
+    let base_url = format!("http://{local_addr}");
+    let public_url = config
+        .public_url
+        .clone()
+        .filter(|url| !url.trim().is_empty())
+        .unwrap_or_else(|| base_url.clone());
+
+    let committed = Arc::new(Notify::new());
+    let (writer_handle, writer) = MessageWriter::spawn(store.clone(), committed.clone());
+    let state = AppState::new(store.clone(), writer_handle, secret_key, public_url);
+    let app = http::router(state);
+
+    let (shutdown_http, mut http_signal) = watch::channel(false);
+    let (shutdown_background, background_signal) = watch::channel(false);
+    let http = tokio::spawn(async move {
+        let graceful = async move {
+            let _ = http_signal.wait_for(|stop| *stop).await;
+        };
+        if let Err(error) = axum::serve(listener, app)
+            .with_graceful_shutdown(graceful)
+            .await
+        {
+            tracing::error!(%error, "HTTP server failed");
+        }
+    });
+    let worker = tokio::spawn(worker::run(
+        store.clone(),
+        SandboxProvider,
+        committed,
+        background_signal.clone(),
+    ));
+    let purge = tokio::spawn(purge_loop(store.clone(), background_signal));
+    tracing::info!("listening on {base_url}");
+    Ok(RunningServer {
+        local_addr,
+        base_url,
+        store,
+        shutdown_http,
+        shutdown_background,
+        http,
+        worker,
+        writer,
+        purge,
+    })
+}
+
+async fn purge_loop(store: Store, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        match store.purge_idempotency_keys().await {
+            Ok(0) => {}
+            Ok(count) => tracing::info!(count, "purged old idempotency keys"),
+            Err(error) => tracing::warn!(%error, "purging idempotency keys failed"),
+        }
+        if let Err(error) = store.purge_expired_tokens().await {
+            tracing::warn!(%error, "purging expired tokens failed");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(PURGE_INTERVAL) => {}
+            _ = shutdown.wait_for(|stop| *stop) => break,
+        }
+    }
+}
+
+impl RunningServer {
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// `http://<bound address>`.
+    pub fn base_url(&self) -> String {
+        self.base_url.clone()
+    }
+
+    /// Stops accepting connections, lets in-flight requests finish (their messages are
+    /// committed before they answer), stops the worker after its current batch, and closes
+    /// the database.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown_http.send(true);
+        if let Err(error) = self.http.await {
+            tracing::error!(%error, "HTTP server task failed");
+        }
+        // The router (and with it every writer handle) is dropped: the writer commits what
+        // it holds and stops.
+        if let Err(error) = self.writer.await {
+            tracing::error!(%error, "message writer task failed");
+        }
+        let _ = self.shutdown_background.send(true);
+        for task in [self.worker, self.purge] {
+            if let Err(error) = task.await {
+                tracing::error!(%error, "background task failed");
+            }
+        }
+        self.store.close().await;
+        tracing::info!("server stopped");
+    }
+}

@@ -1,0 +1,86 @@
+//! `Idempotency-Key` records of send requests.
+
+use sqlx::{FromRow, SqliteConnection};
+use uuid::Uuid;
+
+use super::{now_ms, Store, StoreError};
+
+/// How long a key is kept (at least 24 h).
+pub const IDEMPOTENCY_TTL_MS: i64 = 25 * 3600 * 1000;
+
+#[derive(Debug, Clone)]
+pub struct NewIdempotencyKey {
+    pub workspace_id: Uuid,
+    pub key: String,
+    /// SHA-256 of the campaign id and the request body.
+    pub request_hash: [u8; 32],
+    pub status_code: u16,
+    /// The JSON response body to replay.
+    pub response: String,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct IdempotencyRecord {
+    pub request_hash: Vec<u8>,
+    pub status_code: i64,
+    pub response: String,
+}
+
+/// Inserts the key unless it exists; returns the existing record when it does.
+pub(crate) async fn claim_key(
+    conn: &mut SqliteConnection,
+    key: &NewIdempotencyKey,
+) -> Result<Option<IdempotencyRecord>, sqlx::Error> {
+    let inserted = sqlx::query(
+        "INSERT INTO idempotency_keys (workspace_id, key, request_hash, status_code, response, created_at)
+         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (workspace_id, key) DO NOTHING",
+    )
+    .bind(key.workspace_id.to_string())
+    .bind(&key.key)
+    .bind(key.request_hash.as_slice())
+    .bind(i64::from(key.status_code))
+    .bind(&key.response)
+    .bind(now_ms())
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if inserted == 1 {
+        return Ok(None);
+    }
+    sqlx::query_as::<_, IdempotencyRecord>(
+        "SELECT request_hash, status_code, response FROM idempotency_keys WHERE workspace_id = ? AND key = ?",
+    )
+    .bind(key.workspace_id.to_string())
+    .bind(&key.key)
+    .fetch_optional(&mut *conn)
+    .await
+}
+
+impl Store {
+    pub async fn idempotency_record(
+        &self,
+        workspace_id: Uuid,
+        key: &str,
+    ) -> Result<Option<IdempotencyRecord>, StoreError> {
+        Ok(sqlx::query_as::<_, IdempotencyRecord>(
+            "SELECT request_hash, status_code, response FROM idempotency_keys
+             WHERE workspace_id = ? AND key = ? AND created_at > ?",
+        )
+        .bind(workspace_id.to_string())
+        .bind(key)
+        .bind(now_ms() - IDEMPOTENCY_TTL_MS)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// Deletes keys older than [`IDEMPOTENCY_TTL_MS`].
+    pub async fn purge_idempotency_keys(&self) -> Result<u64, StoreError> {
+        Ok(
+            sqlx::query("DELETE FROM idempotency_keys WHERE created_at < ?")
+                .bind(now_ms() - IDEMPOTENCY_TTL_MS)
+                .execute(&self.pool)
+                .await?
+                .rows_affected(),
+        )
+    }
+}

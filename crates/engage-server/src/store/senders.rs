@@ -1,0 +1,116 @@
+use engage_core::wire::{Sender, SenderStatus};
+use sqlx::FromRow;
+use uuid::Uuid;
+
+use super::{enum_str, is_unique_violation, now_ms, parse_enum, parse_uuid, Store, StoreError};
+
+pub struct NewSender<'a> {
+    pub workspace_id: Uuid,
+    pub name: &'a str,
+    /// E.164.
+    pub phone: &'a str,
+    pub status: SenderStatus,
+    pub provider: &'a str,
+}
+
+#[derive(FromRow)]
+pub(crate) struct SenderRow {
+    id: String,
+    name: String,
+    phone: String,
+    status: String,
+    provider: String,
+}
+
+impl TryFrom<SenderRow> for Sender {
+    type Error = StoreError;
+    fn try_from(row: SenderRow) -> Result<Self, StoreError> {
+        let phone_display = engage_core::PhoneNumber::parse(&row.phone)
+            .map(|phone| phone.display().to_owned())
+            .unwrap_or_else(|_| row.phone.clone());
+        Ok(Sender {
+            id: parse_uuid("sender id", &row.id)?,
+            name: row.name,
+            phone: row.phone,
+            phone_display,
+            status: parse_enum("sender status", &row.status)?,
+            provider: row.provider,
+        })
+    }
+}
+
+const COLUMNS: &str = "id, name, phone, status, provider";
+
+impl Store {
+    pub async fn create_sender(&self, sender: NewSender<'_>) -> Result<Uuid, StoreError> {
+        let id = Uuid::now_v7();
+        sqlx::query(
+            "INSERT INTO senders (id, workspace_id, name, phone, status, provider, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(id.to_string())
+        .bind(sender.workspace_id.to_string())
+        .bind(sender.name)
+        .bind(sender.phone)
+        .bind(enum_str(&sender.status))
+        .bind(sender.provider)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await
+        .map_err(|error| {
+            if is_unique_violation(&error) {
+                StoreError::SenderPhoneTaken
+            } else {
+                StoreError::Database(error)
+            }
+        })?;
+        Ok(id)
+    }
+
+    /// Creates the sender, or returns the id of the workspace's sender with this phone.
+    pub async fn ensure_sender(&self, sender: NewSender<'_>) -> Result<Uuid, StoreError> {
+        let existing = sqlx::query_scalar::<_, String>(
+            "SELECT id FROM senders WHERE workspace_id = ? AND phone = ?",
+        )
+        .bind(sender.workspace_id.to_string())
+        .bind(sender.phone)
+        .fetch_optional(&self.pool)
+        .await?;
+        match existing {
+            Some(id) => parse_uuid("sender id", &id),
+            None => self.create_sender(sender).await,
+        }
+    }
+
+    /// Senders of the workspace, active ones only unless `include_inactive`.
+    pub async fn list_senders(
+        &self,
+        workspace_id: Uuid,
+        include_inactive: bool,
+    ) -> Result<Vec<Sender>, StoreError> {
+        let sql = if include_inactive {
+            format!("SELECT {COLUMNS} FROM senders WHERE workspace_id = ? ORDER BY name, id")
+        } else {
+            format!("SELECT {COLUMNS} FROM senders WHERE workspace_id = ? AND status = 'active' ORDER BY name, id")
+        };
+        sqlx::query_as::<_, SenderRow>(&sql)
+            .bind(workspace_id.to_string())
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(Sender::try_from)
+            .collect()
+    }
+
+    pub async fn sender(&self, workspace_id: Uuid, id: Uuid) -> Result<Option<Sender>, StoreError> {
+        sqlx::query_as::<_, SenderRow>(&format!(
+            "SELECT {COLUMNS} FROM senders WHERE workspace_id = ? AND id = ?"
+        ))
+        .bind(workspace_id.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?
+        .map(Sender::try_from)
+        .transpose()
+    }
+}

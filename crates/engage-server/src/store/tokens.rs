@@ -1,0 +1,231 @@
+//! Bearer tokens (staff access / refresh, client-credentials access), stored as SHA-256.
+
+use sqlx::FromRow;
+use uuid::Uuid;
+
+use super::{now_ms, parse_uuid, Store, StoreError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    StaffAccess,
+    StaffRefresh,
+    ClientAccess,
+}
+
+impl TokenKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::StaffAccess => "staff_access",
+            TokenKind::StaffRefresh => "staff_refresh",
+            TokenKind::ClientAccess => "client_access",
+        }
+    }
+
+    fn parse(value: &str) -> Result<Self, StoreError> {
+        match value {
+            "staff_access" => Ok(TokenKind::StaffAccess),
+            "staff_refresh" => Ok(TokenKind::StaffRefresh),
+            "client_access" => Ok(TokenKind::ClientAccess),
+            other => Err(StoreError::Corrupt {
+                what: "token kind",
+                detail: other.to_owned(),
+            }),
+        }
+    }
+}
+
+/// A live (unexpired, unrevoked) token.
+#[derive(Debug, Clone)]
+pub struct TokenRecord {
+    pub kind: TokenKind,
+    pub workspace_id: Uuid,
+    pub user_id: Option<Uuid>,
+    pub api_client_id: Option<Uuid>,
+    pub expires_at: i64,
+}
+
+#[derive(FromRow)]
+struct TokenRow {
+    kind: String,
+    workspace_id: String,
+    user_id: Option<String>,
+    api_client_id: Option<String>,
+    expires_at: i64,
+}
+
+impl TryFrom<TokenRow> for TokenRecord {
+    type Error = StoreError;
+    fn try_from(row: TokenRow) -> Result<Self, StoreError> {
+        Ok(TokenRecord {
+            kind: TokenKind::parse(&row.kind)?,
+            workspace_id: parse_uuid("workspace id", &row.workspace_id)?,
+            user_id: row
+                .user_id
+                .as_deref()
+                .map(|id| parse_uuid("user id", id))
+                .transpose()?,
+            api_client_id: row
+                .api_client_id
+                .as_deref()
+                .map(|id| parse_uuid("api client id", id))
+                .transpose()?,
+            expires_at: row.expires_at,
+        })
+    }
+}
+
+/// Who a new token is for.
+#[derive(Debug, Clone, Copy)]
+pub enum TokenOwner {
+    User {
+        workspace_id: Uuid,
+        user_id: Uuid,
+    },
+    Client {
+        workspace_id: Uuid,
+        api_client_id: Uuid,
+    },
+}
+
+impl Store {
+    pub async fn insert_token(
+        &self,
+        token_hash: &[u8; 32],
+        kind: TokenKind,
+        owner: TokenOwner,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
+        insert_token(&self.pool, token_hash, kind, owner, expires_at).await
+    }
+
+    /// The token when it exists, has `kind`, is not revoked and has not expired.
+    pub async fn live_token(
+        &self,
+        token_hash: &[u8; 32],
+        kind: TokenKind,
+    ) -> Result<Option<TokenRecord>, StoreError> {
+        sqlx::query_as::<_, TokenRow>(
+            "SELECT kind, workspace_id, user_id, api_client_id, expires_at FROM tokens
+             WHERE token_hash = ? AND kind = ? AND revoked_at IS NULL AND expires_at > ?",
+        )
+        .bind(token_hash.as_slice())
+        .bind(kind.as_str())
+        .bind(now_ms())
+        .fetch_optional(&self.pool)
+        .await?
+        .map(TokenRecord::try_from)
+        .transpose()
+    }
+
+    /// Refresh-token rotation: atomically revokes the live refresh token `old_hash` and stores
+    /// the new access and refresh tokens. `None` when the old token is unknown, expired or
+    /// already used (a used refresh token never works twice).
+    pub async fn rotate_refresh_token(
+        &self,
+        old_hash: &[u8; 32],
+        new_access: (&[u8; 32], i64),
+        new_refresh: (&[u8; 32], i64),
+    ) -> Result<Option<TokenRecord>, StoreError> {
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        let revoked = sqlx::query_as::<_, TokenRow>(
+            "UPDATE tokens SET revoked_at = ?
+             WHERE token_hash = ? AND kind = 'staff_refresh' AND revoked_at IS NULL AND expires_at > ?
+             RETURNING kind, workspace_id, user_id, api_client_id, expires_at",
+        )
+        .bind(now)
+        .bind(old_hash.as_slice())
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = revoked else {
+            return Ok(None);
+        };
+        let record = TokenRecord::try_from(row)?;
+        let Some(user_id) = record.user_id else {
+            return Ok(None);
+        };
+        let owner = TokenOwner::User {
+            workspace_id: record.workspace_id,
+            user_id,
+        };
+        insert_token(
+            &mut *tx,
+            new_access.0,
+            TokenKind::StaffAccess,
+            owner,
+            new_access.1,
+        )
+        .await?;
+        insert_token(
+            &mut *tx,
+            new_refresh.0,
+            TokenKind::StaffRefresh,
+            owner,
+            new_refresh.1,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Some(record))
+    }
+
+    /// Revokes a token of `user_id` (no effect on others' tokens or unknown ones).
+    pub async fn revoke_user_token(
+        &self,
+        token_hash: &[u8; 32],
+        user_id: Uuid,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE tokens SET revoked_at = ? WHERE token_hash = ? AND user_id = ? AND revoked_at IS NULL",
+        )
+        .bind(now_ms())
+        .bind(token_hash.as_slice())
+        .bind(user_id.to_string())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Deletes tokens that expired more than a day ago.
+    pub async fn purge_expired_tokens(&self) -> Result<u64, StoreError> {
+        let cutoff = now_ms() - 24 * 3600 * 1000;
+        Ok(sqlx::query("DELETE FROM tokens WHERE expires_at < ?")
+            .bind(cutoff)
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
+    }
+}
+
+async fn insert_token<'e, E: sqlx::SqliteExecutor<'e>>(
+    executor: E,
+    token_hash: &[u8; 32],
+    kind: TokenKind,
+    owner: TokenOwner,
+    expires_at: i64,
+) -> Result<(), StoreError> {
+    let (workspace_id, user_id, api_client_id) = match owner {
+        TokenOwner::User {
+            workspace_id,
+            user_id,
+        } => (workspace_id, Some(user_id.to_string()), None),
+        TokenOwner::Client {
+            workspace_id,
+            api_client_id,
+        } => (workspace_id, None, Some(api_client_id.to_string())),
+    };
+    sqlx::query(
+        "INSERT INTO tokens (token_hash, kind, workspace_id, user_id, api_client_id, expires_at, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(token_hash.as_slice())
+    .bind(kind.as_str())
+    .bind(workspace_id.to_string())
+    .bind(user_id)
+    .bind(api_client_id)
+    .bind(expires_at)
+    .bind(now_ms())
+    .execute(executor)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,84 @@
+use sqlx::FromRow;
+use uuid::Uuid;
+
+use super::{is_unique_violation, now_ms, parse_uuid, Store, StoreError};
+
+#[derive(Debug, Clone)]
+pub struct UserRecord {
+    pub id: Uuid,
+    pub workspace_id: Uuid,
+    pub email: String,
+    pub password_hash: String,
+}
+
+#[derive(FromRow)]
+struct UserRow {
+    id: String,
+    workspace_id: String,
+    email: String,
+    password_hash: String,
+}
+
+impl TryFrom<UserRow> for UserRecord {
+    type Error = StoreError;
+    fn try_from(row: UserRow) -> Result<Self, StoreError> {
+        Ok(UserRecord {
+            id: parse_uuid("user id", &row.id)?,
+            workspace_id: parse_uuid("workspace id", &row.workspace_id)?,
+            email: row.email,
+            password_hash: row.password_hash,
+        })
+    }
+}
+
+impl Store {
+    /// `email` must already be normalised (trimmed, lower case).
+    pub async fn create_user(
+        &self,
+        workspace_id: Uuid,
+        email: &str,
+        password_hash: &str,
+    ) -> Result<Uuid, StoreError> {
+        let id = Uuid::now_v7();
+        sqlx::query(
+            "INSERT INTO users (id, workspace_id, email, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(id.to_string())
+        .bind(workspace_id.to_string())
+        .bind(email)
+        .bind(password_hash)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await
+        .map_err(|error| {
+            if is_unique_violation(&error) {
+                StoreError::EmailTaken
+            } else {
+                StoreError::Database(error)
+            }
+        })?;
+        Ok(id)
+    }
+
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<UserRecord>, StoreError> {
+        sqlx::query_as::<_, UserRow>(
+            "SELECT id, workspace_id, email, password_hash FROM users WHERE email = ?",
+        )
+        .bind(email)
+        .fetch_optional(&self.pool)
+        .await?
+        .map(UserRecord::try_from)
+        .transpose()
+    }
+
+    pub async fn user_by_id(&self, id: Uuid) -> Result<Option<UserRecord>, StoreError> {
+        sqlx::query_as::<_, UserRow>(
+            "SELECT id, workspace_id, email, password_hash FROM users WHERE id = ?",
+        )
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?
+        .map(UserRecord::try_from)
+        .transpose()
+    }
+}
