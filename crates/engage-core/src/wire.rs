@@ -146,12 +146,22 @@ pub enum TemplateHeader {
 #[serde(tag = "type", rename_all = "snake_case")]
 #[ts(export)]
 pub enum TemplateButton {
-    QuickReply { text: String },
+    QuickReply {
+        text: String,
+    },
     /// `url` may end with one variable (`https://shop.example/cart/{{1}}`).
-    Url { text: String, url: String },
-    PhoneNumber { text: String, phone_number: String },
+    Url {
+        text: String,
+        url: String,
+    },
+    PhoneNumber {
+        text: String,
+        phone_number: String,
+    },
     /// Copy-code (coupon / one-time code) button: its code is a variable.
-    CopyCode { text: String },
+    CopyCode {
+        text: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
