@@ -3,7 +3,7 @@ use std::time::Duration;
 
 /// Why an end-to-end step failed. Each variant says what was being done, so a red run reads
 /// as a sentence without opening the code.
-#[derive(Debug, thiserror::Error)]
+#[derive(thiserror::Error)]
 pub enum E2eError {
     #[error(
         "ENGAGE_E2E=1 but the end-to-end prerequisites are missing:\n  - {}\nrun scripts/setup.sh test, build with `cargo build --workspace --bins`, and run under xvfb-run + dbus-run-session (scripts/test.sh does all of this)",
@@ -82,3 +82,11 @@ impl E2eError {
 }
 
 pub type E2eResult<T> = Result<T, E2eError>;
+
+/// A test returning `Err` prints the error with `Debug`: make that the readable sentence.
+impl std::fmt::Debug for E2eError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Every variant's message already includes its source.
+        std::fmt::Display::fmt(self, f)
+    }
+}
