@@ -296,27 +296,28 @@ impl Builder<'_> {
                 let mut segments = Vec::new();
                 let mut seen = 0;
                 for piece in pieces {
-                    let key =
-                        match piece {
-                            Piece::Text(text) => {
-                                segments.push(Segment::Text(text));
-                                continue;
-                            }
-                            Piece::Positional(1) => {
-                                self.use_format(ParameterFormat::Positional, FIELD)?;
-                                "header_1".to_owned()
-                            }
-                            Piece::Positional(n) => return Err(invalid(
+                    let key = match piece {
+                        Piece::Text(text) => {
+                            segments.push(Segment::Text(text));
+                            continue;
+                        }
+                        Piece::Positional(1) => {
+                            self.use_format(ParameterFormat::Positional, FIELD)?;
+                            "header_1".to_owned()
+                        }
+                        Piece::Positional(n) => {
+                            return Err(invalid(
                                 FIELD,
                                 format!(
                                     "a text header's only variable is {{{{1}}}}, not {{{{{n}}}}}"
                                 ),
-                            )),
-                            Piece::Named(name) => {
-                                self.use_format(ParameterFormat::Named, FIELD)?;
-                                name
-                            }
-                        };
+                            ))
+                        }
+                        Piece::Named(name) => {
+                            self.use_format(ParameterFormat::Named, FIELD)?;
+                            name
+                        }
+                    };
                     seen += 1;
                     if seen > 1 {
                         return Err(invalid(FIELD, "a text header holds at most one variable"));
