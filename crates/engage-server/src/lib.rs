@@ -20,3 +20,4 @@ pub use config::{SecretKeySource, ServerConfig};
 pub use demo::{DemoApiClient, DemoCredentials, DemoUser};
 pub use error::ServerError;
 pub use server::{start, RunningServer};
+pub mod whatsapp;

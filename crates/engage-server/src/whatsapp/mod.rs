@@ -1,0 +1,34 @@
+//! The `whatsapp_cloud` provider: Meta's WhatsApp Cloud API (Graph API).
+//!
+//! - [`payload`]: the template message request built from a stored template and a message's
+//!   variables, checked against the template before anything is sent.
+//! - [`client`]: [`GraphClient`] — send a template message, list the templates and phone
+//!   numbers of a WhatsApp Business Account; Meta's error bodies classified into transient
+//!   and permanent failures ([`GraphError`]).
+//! - [`webhook`]: `X-Hub-Signature-256` verification, the subscription handshake and the
+//!   parsing of status and template-status notifications.
+//! - [`pacing`]: per-sender throughput and per-recipient spacing, over an injected clock.
+
+pub mod client;
+pub mod pacing;
+pub mod payload;
+pub mod webhook;
+
+pub use client::{GraphClient, GraphError, MetaPhoneNumber, MetaTemplateRecord, SendOutcome};
+pub use pacing::{Pacer, PacingConfig, PacingDecision};
+pub use payload::{build_template_message, PayloadError, TemplateMessage};
+pub use webhook::{
+    parse_notification, verify_signature, DeliveryReport, SignatureError, TemplateStatusChange,
+    WebhookEvent,
+};
+
+/// Meta's Graph API, at the version this provider speaks.
+pub const DEFAULT_GRAPH_URL: &str = "https://graph.facebook.com/v23.0";
+/// Overrides [`DEFAULT_GRAPH_URL`] (tests and staging point it at a stand-in).
+pub const GRAPH_URL_ENV: &str = "ENGAGE_WHATSAPP_GRAPH_URL";
+/// Key of the `X-Hub-Signature-256` HMAC (the Meta app secret).
+pub const APP_SECRET_ENV: &str = "ENGAGE_WHATSAPP_APP_SECRET";
+/// Token Meta echoes in the subscription handshake.
+pub const VERIFY_TOKEN_ENV: &str = "ENGAGE_WHATSAPP_VERIFY_TOKEN";
+/// Name of the provider in `senders.provider`.
+pub const PROVIDER_NAME: &str = "whatsapp_cloud";
