@@ -14,10 +14,10 @@ pub mod http;
 pub mod sandbox;
 mod server;
 pub mod store;
+pub mod whatsapp;
 pub mod worker;
 
 pub use config::{SecretKeySource, ServerConfig};
 pub use demo::{DemoApiClient, DemoCredentials, DemoUser};
 pub use error::ServerError;
 pub use server::{start, RunningServer};
-pub mod whatsapp;
