@@ -3,6 +3,6 @@
 /**
  * An error as it crosses IPC: branch on `code`, show the catalogue's text for it; `message`
  * is an English explanation for logs and for codes the UI does not know; `field` names the
- * input it concerns (`name`, `senderId`, `variables.1`, ...).
+ * input it concerns (`name`, `sender_id`, `variables.1`, ...).
  */
 export type IpcError = { code: string, message: string, field?: string, };
