@@ -2,7 +2,9 @@
  * A stand-in for the Rust side, for looking at the UI in a browser (`vite dev`, then open
  * /dev/mock.html). Dev only: not imported by the app and not part of `vite build`.
  * Query parameters: `lang=pt-BR|es|en`, `signed=1` (start signed in), `empty=1` (no campaigns),
- * `slow=MS` (delay every answer), `keyring=0` (session not remembered).
+ * `slow=MS` (delay every answer), `keyring=0` (session not remembered), `mode=server`,
+ * `down=1` (the server cannot be reached), `expire=1` (the session has expired),
+ * `notice=CODE` (why the last session was not restored).
  */
 type Args = Record<string, unknown>;
 
@@ -216,6 +218,9 @@ const handlers: Record<string, (a: Args) => unknown> = {
 (window as unknown as { __TAURI_INTERNALS__: unknown }).__TAURI_INTERNALS__ = {
   invoke: async (cmd: string, args: Args) => {
     await new Promise((r) => setTimeout(r, slow));
+    const appLevel = ['get_startup', 'start_sandbox', 'sign_in', 'set_language', 'ui_ready'];
+    if (params.get('down') === '1' && !appLevel.includes(cmd)) throw { code: 'server_unreachable', message: 'connection refused' };
+    if (params.get('expire') === '1' && !appLevel.includes(cmd)) throw { code: 'session_expired', message: 'refresh token rejected' };
     const h = handlers[cmd];
     if (!h) throw { code: 'internal', message: `mock: unknown command ${cmd}` };
     return h(args ?? {});

@@ -52,6 +52,8 @@ export function signedIn(session: SessionInfo): void {
 }
 
 export function signedOut(notice: UiError | null = null): void {
+  // Signing in again to the same server: keep its address and the email in the form.
+  if (app.session?.mode === 'server') app.lastSignIn = { server_url: app.session.server_url, email: app.session.email };
   app.session = null;
   app.notice = notice;
   app.unreachable = false;
