@@ -28,7 +28,12 @@ pub async fn start_sandbox(core: Core<'_>) -> Reply<SessionInfo> {
 }
 
 #[tauri::command]
-pub async fn sign_in(core: Core<'_>, server_url: String, email: String, password: String) -> Reply<SessionInfo> {
+pub async fn sign_in(
+    core: Core<'_>,
+    server_url: String,
+    email: String,
+    password: String,
+) -> Reply<SessionInfo> {
     core.sign_in(&server_url, &email, &password).await
 }
 
@@ -63,7 +68,12 @@ pub async fn check_campaign_name(core: Core<'_>, name: String) -> Reply<NameAvai
 }
 
 #[tauri::command]
-pub async fn create_campaign(core: Core<'_>, name: String, sender_id: String, template_id: String) -> Reply<Campaign> {
+pub async fn create_campaign(
+    core: Core<'_>,
+    name: String,
+    sender_id: String,
+    template_id: String,
+) -> Reply<Campaign> {
     core.create_campaign(&name, &sender_id, &template_id).await
 }
 
@@ -78,7 +88,12 @@ pub async fn set_campaign_status(core: Core<'_>, id: String, status: String) -> 
 }
 
 #[tauri::command]
-pub async fn campaign_docs(core: Core<'_>, id: String, variables: BTreeMap<String, String>, to: Option<String>) -> Reply<CampaignDocs> {
+pub async fn campaign_docs(
+    core: Core<'_>,
+    id: String,
+    variables: BTreeMap<String, String>,
+    to: Option<String>,
+) -> Reply<CampaignDocs> {
     core.campaign_docs(&id, &variables, to.as_deref()).await
 }
 
@@ -88,12 +103,22 @@ pub async fn copy_token_curl(app: AppHandle, core: Core<'_>, id: String) -> Repl
 }
 
 #[tauri::command]
-pub async fn copy_send_curl(app: AppHandle, core: Core<'_>, id: String, variables: BTreeMap<String, String>, to: Option<String>) -> Reply<()> {
+pub async fn copy_send_curl(
+    app: AppHandle,
+    core: Core<'_>,
+    id: String,
+    variables: BTreeMap<String, String>,
+    to: Option<String>,
+) -> Reply<()> {
     copy_secret(&app, core.send_curl(&id, &variables, to.as_deref()).await?)
 }
 
 #[tauri::command]
-pub async fn list_messages(core: Core<'_>, campaign_id: String, cursor: Option<String>) -> Reply<MessagePage> {
+pub async fn list_messages(
+    core: Core<'_>,
+    campaign_id: String,
+    cursor: Option<String>,
+) -> Reply<MessagePage> {
     core.list_messages(&campaign_id, cursor.as_deref()).await
 }
 

@@ -85,7 +85,7 @@ pub struct Startup {
 
 /// An error as it crosses IPC: branch on `code`, show the catalogue's text for it; `message`
 /// is an English explanation for logs and for codes the UI does not know; `field` names the
-/// input it concerns (`name`, `senderId`, `variables.1`, ...).
+/// input it concerns (`name`, `sender_id`, `variables.1`, ...).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct IpcError {
     pub code: String,
@@ -165,7 +165,13 @@ mod tests {
 
     #[test]
     fn session_mode_is_snake_case() {
-        assert_eq!(serde_json::to_string(&SessionMode::Sandbox).unwrap(), r#""sandbox""#);
-        assert_eq!(serde_json::to_string(&SessionMode::Server).unwrap(), r#""server""#);
+        assert_eq!(
+            serde_json::to_string(&SessionMode::Sandbox).unwrap(),
+            r#""sandbox""#
+        );
+        assert_eq!(
+            serde_json::to_string(&SessionMode::Server).unwrap(),
+            r#""server""#
+        );
     }
 }

@@ -1,0 +1,432 @@
+//! The app core end to end, without a window: a real sandbox server on loopback (SQLite in a
+//! temporary data dir), a second engage-server instance for server mode, and an in-memory
+//! secret store standing in for the OS keyring (the real keyring: `keyring_store`'s ignored
+//! test and the e2e suite).
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use engage_core::wire::{CampaignStatus, SenderStatus, TemplateStatus, VariableLocation};
+
+use super::keyring_store::{MemorySecretStore, SecretKey};
+use super::*;
+
+const DEMO_EMAIL: &str = "demo@engage.local";
+const DEMO_PASSWORD: &str = "engage-sandbox";
+
+fn core(dir: &Path, store: Arc<MemorySecretStore>) -> AppCore {
+    AppCore::new(dir.to_path_buf(), store, Language::Es)
+}
+
+fn code<T: std::fmt::Debug>(result: Result<T, AppError>) -> (String, Option<String>) {
+    let error = result.expect_err("an error");
+    (error.code().to_owned(), error.field().map(str::to_owned))
+}
+
+async fn demo_client_secret(core: &AppCore) -> String {
+    core.sandbox
+        .lock()
+        .await
+        .as_ref()
+        .expect("sandbox running")
+        .client_secret()
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sandbox_workflow_creates_documents_and_deactivates_a_campaign() {
+    let dir = tempfile::tempdir().unwrap();
+    let core = core(dir.path(), Arc::new(MemorySecretStore::default()));
+
+    let startup = core.startup().await;
+    assert_eq!(startup.session, None);
+    assert_eq!(startup.notice, None);
+    assert_eq!(startup.system_language, Language::Es);
+    assert_eq!(code(core.list_senders().await).0, "not_signed_in");
+
+    let info = core.start_sandbox().await.expect("sandbox starts");
+    assert_eq!(info.mode, SessionMode::Sandbox);
+    assert!(
+        info.server_url.starts_with("http://127.0.0.1:"),
+        "{}",
+        info.server_url
+    );
+    assert_eq!(info.email, DEMO_EMAIL);
+    assert!(!info.persisted);
+    assert_eq!(
+        core.start_sandbox().await.unwrap(),
+        info,
+        "a second click reuses the running sandbox"
+    );
+    assert!(
+        dir.path().join("sandbox").is_dir(),
+        "the sandbox lives in the data dir"
+    );
+
+    let senders = core.list_senders().await.unwrap();
+    let sender = senders
+        .iter()
+        .find(|s| s.status == SenderStatus::Active)
+        .expect("an active demo sender");
+    let templates = core.list_templates().await.unwrap();
+    let template = templates
+        .iter()
+        .find(|t| {
+            t.status == TemplateStatus::Approved
+                && t.variables
+                    .iter()
+                    .any(|v| v.location == VariableLocation::Body)
+        })
+        .expect("an approved demo template with a body variable");
+    let body_variable = template
+        .variables
+        .iter()
+        .find(|v| v.location == VariableLocation::Body)
+        .unwrap();
+
+    let name = "Boas-vindas Recorrente";
+    assert!(core.check_campaign_name(name).await.unwrap().available);
+    let campaign = core
+        .create_campaign(name, &sender.id.to_string(), &template.id.to_string())
+        .await
+        .expect("created");
+    assert_eq!(campaign.name, name);
+    assert_eq!(campaign.status, CampaignStatus::Active);
+    assert_eq!(campaign.template.id, template.id);
+
+    let availability = core
+        .check_campaign_name(&name.to_lowercase())
+        .await
+        .unwrap();
+    assert!(!availability.available);
+    assert_eq!(
+        availability.error.map(|e| e.code).as_deref(),
+        Some("campaign_name_taken")
+    );
+    let duplicate = core
+        .create_campaign(
+            &name.to_uppercase(),
+            &sender.id.to_string(),
+            &template.id.to_string(),
+        )
+        .await;
+    assert_eq!(
+        code(duplicate),
+        ("campaign_name_taken".to_owned(), Some("name".to_owned()))
+    );
+
+    assert_eq!(
+        code(
+            core.create_campaign("Outra", "not-a-uuid", &template.id.to_string())
+                .await
+        ),
+        ("invalid_input".into(), Some("sender_id".into()))
+    );
+    let listed = core.list_campaigns(Some("vindas")).await.unwrap();
+    assert_eq!(
+        listed.iter().map(|c| c.id).collect::<Vec<_>>(),
+        vec![campaign.id]
+    );
+    assert!(core
+        .list_campaigns(Some("no such campaign"))
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        core.get_campaign(&campaign.id.to_string())
+            .await
+            .unwrap()
+            .id,
+        campaign.id
+    );
+
+    // Documentation: masked on screen, real in the clipboard text.
+    let id = campaign.id.to_string();
+    let key = body_variable.key.clone();
+    let values = BTreeMap::from([(key.clone(), "Ana Lúcia".to_owned())]);
+    let docs = core.campaign_docs(&id, &values, None).await.expect("docs");
+    let secret = demo_client_secret(&core).await;
+    assert!(
+        !docs.token_curl_masked.contains(&secret),
+        "the screen never shows the secret"
+    );
+    assert!(docs.token_curl_masked.contains(&docs.client_id));
+    assert!(
+        docs.token_url.starts_with(&info.server_url) && docs.send_url.starts_with(&info.server_url)
+    );
+    assert!(docs
+        .send_curl_masked
+        .contains("Authorization: Bearer $ENGAGE_TOKEN"));
+    assert!(docs.send_curl_masked.contains("Ana Lúcia"));
+    assert_eq!(
+        docs.request.variables.get(&key).map(String::as_str),
+        Some("Ana Lúcia")
+    );
+    assert_eq!(
+        docs.request.variables.len(),
+        template.variables.len(),
+        "every variable of the template is in the body"
+    );
+    let rendered = serde_json::to_string(&docs.rendered).unwrap();
+    assert!(
+        rendered.contains("Ana Lúcia"),
+        "the preview shows the example value: {rendered}"
+    );
+
+    let token_curl = core.token_curl(&id).await.unwrap();
+    assert!(
+        token_curl.contains(&format!("{}:{}", docs.client_id, secret)),
+        "the copied token curl carries the secret"
+    );
+    let send_curl = core
+        .send_curl(&id, &values, Some("+55 11 98765-4321"))
+        .await
+        .unwrap();
+    assert!(
+        send_curl.contains("+5511987654321") && send_curl.contains("Ana Lúcia"),
+        "{send_curl}"
+    );
+
+    let unknown = BTreeMap::from([("no_such_variable".to_owned(), "x".to_owned())]);
+    assert_eq!(
+        code(core.campaign_docs(&id, &unknown, None).await),
+        (
+            "invalid_input".into(),
+            Some("variables.no_such_variable".into())
+        )
+    );
+    let too_long = BTreeMap::from([(
+        key.clone(),
+        "x".repeat(body_variable.max_length as usize + 1),
+    )]);
+    assert_eq!(
+        code(core.campaign_docs(&id, &too_long, None).await),
+        ("invalid_input".into(), Some(format!("variables.{key}")))
+    );
+    assert_eq!(
+        code(core.send_curl(&id, &values, Some("not a phone")).await),
+        ("invalid_input".into(), Some("to".into()))
+    );
+
+    // Deactivate, read the (empty) activity, sign out.
+    let inactive = core.set_campaign_status(&id, "inactive").await.unwrap();
+    assert_eq!(inactive.status, CampaignStatus::Inactive);
+    assert_eq!(
+        code(core.set_campaign_status(&id, "paused").await),
+        ("invalid_input".into(), Some("status".into()))
+    );
+    let page = core.list_messages(&id, None).await.unwrap();
+    assert!(page.items.is_empty());
+
+    core.sign_out().await.unwrap();
+    assert_eq!(code(core.list_campaigns(None).await).0, "not_signed_in");
+    assert_eq!(Settings::load(dir.path()).last_session, None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sandbox_session_is_restored_on_next_launch_with_its_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(MemorySecretStore::default());
+    let first = core(dir.path(), store.clone());
+    first.start_sandbox().await.unwrap();
+    let senders = first.list_senders().await.unwrap();
+    let templates = first.list_templates().await.unwrap();
+    let template = templates
+        .iter()
+        .find(|t| t.status == TemplateStatus::Approved)
+        .unwrap();
+    let created = first
+        .create_campaign(
+            "Lembrete mensal",
+            &senders[0].id.to_string(),
+            &template.id.to_string(),
+        )
+        .await
+        .unwrap();
+    first.shutdown().await;
+
+    let second = core(dir.path(), store.clone());
+    let startup = second.startup().await;
+    let session = startup.session.expect("the sandbox session comes back");
+    assert_eq!(session.mode, SessionMode::Sandbox);
+    assert_eq!(startup.notice, None);
+    let campaigns = second.list_campaigns(None).await.unwrap();
+    assert!(
+        campaigns.iter().any(|c| c.id == created.id),
+        "the sandbox database persists in the data dir"
+    );
+    assert!(
+        store.snapshot().is_empty(),
+        "sandbox mode keeps nothing in the keyring"
+    );
+    second.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_sign_in_is_kept_in_the_keyring_restored_and_removed_on_sign_out() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let server = engage_server::sandbox::start_sandbox(server_dir.path())
+        .await
+        .expect("a second engage-server");
+    let url = server.server.base_url();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(MemorySecretStore::default());
+
+    let first = core(dir.path(), store.clone());
+    assert_eq!(
+        code(first.sign_in(&url, DEMO_EMAIL, "wrong password").await).0,
+        "invalid_credentials"
+    );
+    assert_eq!(
+        code(
+            first
+                .sign_in("ftp://example.com", DEMO_EMAIL, DEMO_PASSWORD)
+                .await
+        ),
+        ("invalid_input".into(), Some("server_url".into()))
+    );
+    assert_eq!(
+        code(first.sign_in(&url, "not-an-email", DEMO_PASSWORD).await),
+        ("invalid_input".into(), Some("email".into()))
+    );
+    assert!(store.snapshot().is_empty(), "failed sign-ins keep nothing");
+
+    let info = first
+        .sign_in(&format!("{url}/"), DEMO_EMAIL, DEMO_PASSWORD)
+        .await
+        .expect("signed in");
+    assert_eq!(info.mode, SessionMode::Server);
+    assert_eq!(info.server_url, url);
+    assert!(info.persisted);
+    let key = SecretKey::new(&url, DEMO_EMAIL);
+    let saved = store
+        .snapshot()
+        .get(&key)
+        .cloned()
+        .expect("refresh token in the keyring");
+    let settings_text = std::fs::read_to_string(dir.path().join("settings.json")).unwrap();
+    assert!(
+        !settings_text.contains(&saved),
+        "no secret in the settings file"
+    );
+    assert!(
+        !settings_text.contains(DEMO_PASSWORD),
+        "no password in the settings file"
+    );
+    assert!(!first.list_senders().await.unwrap().is_empty());
+    drop(first);
+
+    let second = core(dir.path(), store.clone());
+    let startup = second.startup().await;
+    assert_eq!(
+        startup.session.as_ref().map(|s| (s.mode, s.persisted)),
+        Some((SessionMode::Server, true)),
+        "restored without asking: {startup:?}"
+    );
+    assert_eq!(
+        startup.last_sign_in.as_ref().map(|l| l.email.as_str()),
+        Some(DEMO_EMAIL)
+    );
+    assert!(!second.list_templates().await.unwrap().is_empty());
+
+    second.sign_out().await.unwrap();
+    assert!(
+        store.snapshot().is_empty(),
+        "sign out deletes the keyring entry"
+    );
+    let third = core(dir.path(), store.clone());
+    assert_eq!(third.startup().await.session, None);
+
+    server.server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_keyring_the_session_lasts_for_this_run_only() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let server = engage_server::sandbox::start_sandbox(server_dir.path())
+        .await
+        .unwrap();
+    let url = server.server.base_url();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(MemorySecretStore::unavailable());
+
+    let first = core(dir.path(), store.clone());
+    let info = first
+        .sign_in(&url, DEMO_EMAIL, DEMO_PASSWORD)
+        .await
+        .expect("signing in still works");
+    assert!(!info.persisted);
+    assert!(!first.list_senders().await.unwrap().is_empty());
+
+    let second = core(dir.path(), store);
+    let startup = second.startup().await;
+    assert_eq!(startup.session, None);
+    let notice = startup.notice.expect("the user is told why");
+    assert_eq!(notice.code, "keyring_unavailable");
+    assert!(
+        notice.message.contains("Secret Service"),
+        "{}",
+        notice.message
+    );
+    server.server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_access_token_is_refreshed_once_then_the_session_expires() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let server = engage_server::sandbox::start_sandbox(server_dir.path())
+        .await
+        .unwrap();
+    let api = ApiClient::new(ServerUrl::parse(&server.server.base_url(), "server_url").unwrap());
+    let tokens = api.login(DEMO_EMAIL, DEMO_PASSWORD).await.unwrap();
+    let first_access = tokens.access_token.clone();
+    let session = Session::new(
+        api.clone(),
+        SessionMode::Server,
+        DEMO_EMAIL.into(),
+        "Demo".into(),
+        tokens,
+        None,
+    );
+
+    // The first attempt is refused as if the access token had expired.
+    let attempts = AtomicUsize::new(0);
+    let seen = std::sync::Mutex::new(Vec::new());
+    let me = session
+        .authorized(|token| {
+            let (api, attempts, seen) = (&api, &attempts, &seen);
+            async move {
+                seen.lock().unwrap().push(token.clone());
+                if attempts.fetch_add(1, Ordering::SeqCst) == 0 {
+                    return Err(AppError::Api {
+                        status: 401,
+                        error: engage_core::wire::ApiError {
+                            code: "invalid_token".into(),
+                            message: "expired".into(),
+                            field: None,
+                        },
+                    });
+                }
+                api.me(&token).await
+            }
+        })
+        .await
+        .expect("refreshed and retried");
+    assert_eq!(me.email, DEMO_EMAIL);
+    let seen = seen.into_inner().unwrap();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen[0], first_access);
+    assert_ne!(seen[1], first_access, "the retry used a fresh access token");
+
+    // Revoked on the server: refreshing fails too, so the session has expired.
+    session.revoke().await;
+    let expired = session
+        .authorized(|token| {
+            let api = &api;
+            async move { api.me(&token).await }
+        })
+        .await;
+    assert_eq!(code(expired).0, "session_expired");
+    server.server.shutdown().await;
+}
