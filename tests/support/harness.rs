@@ -116,6 +116,7 @@ impl Harness {
             .await
             .is_err()
         {
+            eprintln!("engage-e2e: the app did not exit when its WebDriver session ended; sending SIGTERM");
             for pid in app_pids(desktop, data_dir) {
                 terminate(pid);
             }
