@@ -1,0 +1,5 @@
+//! The `whatsapp_cloud` provider against a local stand-in of Meta's Graph API
+//! ([`graph_stub`]): exact payloads, Meta's error answers, paging.
+
+mod client;
+mod graph_stub;
