@@ -53,7 +53,6 @@ async fn a_duplicate_name_after_trim_case_and_width_folding_is_409_campaign_name
         "  saldo baixo ",
         "SALDO BAIXO",
         "Ｓａｌｄｏ　Ｂａｉｘｏ", // full-width letters and ideographic space (NFKC)
-        "\tSaLdO BaIxO\n",
     ] {
         let resp = app
             .create_campaign_raw(&token, duplicate, sender.id, template.id)
@@ -68,6 +67,41 @@ async fn a_duplicate_name_after_trim_case_and_width_folding_is_409_campaign_name
     }
     let list: CampaignList = app.get_ok("/v1/campaigns", &token).await;
     assert_eq!(list.items.len(), 1);
+}
+
+#[tokio::test]
+async fn leading_and_trailing_tabs_and_newlines_are_trimmed_like_spaces() {
+    let app = spawn_app().await;
+    let token = app.staff_token().await;
+    let sender = app.active_sender(&token).await;
+    let template = app.positional_template(&token).await;
+    let resp = app
+        .create_campaign_raw(&token, "\tAniversário\n", sender.id, template.id)
+        .await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let campaign: Campaign = resp.json().await.unwrap();
+    assert_eq!(campaign.name, "Aniversário");
+    let resp = app
+        .create_campaign_raw(&token, "\r\n ANIVERSÁRIO\t", sender.id, template.id)
+        .await;
+    assert_error(
+        resp,
+        StatusCode::CONFLICT,
+        "campaign_name_taken",
+        Some("name"),
+    )
+    .await;
+    // A control character inside the name is refused.
+    let resp = app
+        .create_campaign_raw(&token, "Aniver\u{7}sário", sender.id, template.id)
+        .await;
+    assert_error(
+        resp,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "campaign_name_invalid",
+        Some("name"),
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -46,8 +46,16 @@ async fn the_copied_token_curl_and_send_curl_work_with_the_real_curl() {
 
     // Values a shell would mangle if the quoting were wrong.
     let mut request = integration.example_request.clone();
-    let key = template.variables[0].key.clone();
     let tricky = "O'Brien \"$HOME\" `id` \\n 🎉";
+    let key = template
+        .variables
+        .iter()
+        .filter(|v| v.key != "header_url")
+        .max_by_key(|v| v.max_length)
+        .filter(|v| v.max_length as usize >= tricky.chars().count())
+        .expect("a variable long enough for the quoting check")
+        .key
+        .clone();
     request.variables.insert(key, tricky.to_string());
     let send_script = send_curl(&integration.send_url, &request);
     let sent = bash(&send_script, &[(TOKEN_ENV_VAR, &token.access_token)]).await;

@@ -87,10 +87,23 @@ impl TestApp {
         format!("{}{}", self.base_url, path)
     }
 
-    pub async fn shutdown(mut self) {
+    /// Graceful shutdown of the in-process server, then a new one on the same database file
+    /// and key (on another port).
+    pub async fn restart(mut self) -> TestApp {
         if let Some(server) = self.server.take() {
             server.shutdown().await;
         }
+        let server = engage_server::start(ServerConfig {
+            database_url: self.database_url.clone(),
+            listen: "127.0.0.1:0".parse().expect("addr"),
+            public_url: None,
+            secret_key: SecretKeySource::Env(self.secret_key_b64.clone()),
+        })
+        .await
+        .expect("server restarts");
+        self.base_url = server.base_url();
+        self.server = Some(server);
+        self
     }
 
     // ------------------------------------------------------------ auth
@@ -205,13 +218,15 @@ impl TestApp {
             .expect("the demo has active senders")
     }
 
-    /// An approved template whose variables are all positional body variables ("1", "2", ...).
+    /// An approved, non-authentication template whose variables are all positional body
+    /// variables ("1", "2", ...).
     pub async fn positional_template(&self, token: &str) -> Template {
         self.templates(token, false)
             .await
             .into_iter()
             .find(|t| {
                 !t.variables.is_empty()
+                    && t.category != engage_core::wire::TemplateCategory::Authentication
                     && t.variables.iter().all(|v| {
                         v.location == VariableLocation::Body && v.key.parse::<u32>().is_ok()
                     })

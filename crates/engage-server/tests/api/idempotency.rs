@@ -101,7 +101,7 @@ async fn the_same_key_with_a_different_body_is_refused() {
         resp,
         StatusCode::UNPROCESSABLE_ENTITY,
         "idempotency_key_reused",
-        None,
+        Some("Idempotency-Key"),
     )
     .await;
     let staff = app.staff_token().await;

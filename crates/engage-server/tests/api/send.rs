@@ -207,7 +207,7 @@ async fn an_empty_batch_is_refused() {
     assert_error(
         resp,
         StatusCode::UNPROCESSABLE_ENTITY,
-        "batch_empty",
+        "empty_batch",
         Some("messages"),
     )
     .await;

@@ -81,3 +81,30 @@ async fn unknown_routes_answer_with_the_json_error_shape() {
     assert!(body["error"]["code"].is_string(), "{body}");
     assert!(body["error"]["message"].is_string(), "{body}");
 }
+
+#[tokio::test]
+async fn a_library_shutdown_keeps_accepted_messages_for_the_next_start() {
+    let app = spawn_app().await;
+    let (campaign, template) = app.new_campaign().await;
+    let token = app.client_token().await;
+    let mut ids = Vec::new();
+    for _ in 0..10 {
+        let resp = app
+            .send(
+                &token,
+                campaign.id,
+                &crate::helpers::body_for(&template, "+5511987654321"),
+            )
+            .await;
+        assert_eq!(resp.status(), StatusCode::ACCEPTED);
+        let accepted: engage_core::wire::SendAccepted = resp.json().await.unwrap();
+        ids.push(accepted.id);
+    }
+    let app = app.restart().await;
+    for id in ids {
+        app.wait_for_message(&token, id, |s| {
+            s == engage_core::wire::MessageStatus::Delivered
+        })
+        .await;
+    }
+}
