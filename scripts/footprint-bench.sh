@@ -72,8 +72,10 @@ fi
 if [ "${1:-}" != "--no-build" ]; then
   scripts/setup.sh run
   say "release build + bundles (tauri build --bundles deb,rpm)"
-  # The Tauri config lives at the repo root, with a symlink in src-tauri (see TOOLCHAIN.md).
-  TAURI_APP_PATH=src-tauri npx --prefix ui tauri build --bundles deb,rpm
+  # The Tauri config lives at the repo root, with a symlink in src-tauri (see TOOLCHAIN.md);
+  # absolute paths, so it does not matter in which directory npx runs the CLI.
+  TAURI_APP_PATH="$root/src-tauri" TAURI_FRONTEND_PATH="$root/ui" \
+    npx --prefix ui tauri build --bundles deb,rpm
 fi
 [ -x "$target/release/engage-desktop" ] || {
   echo "error: $target/release/engage-desktop is missing (run without --no-build)" >&2
