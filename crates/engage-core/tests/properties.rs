@@ -165,3 +165,40 @@ proptest! {
         prop_assert_eq!(sent.rendered.body, format!("{value}!"));
     }
 }
+
+const LISTING: &str = include_str!("fixtures/listing.json");
+const NAMED: &str = include_str!("fixtures/named_order_update.json");
+
+proptest! {
+    #[test]
+    fn every_declared_variable_appears_in_the_rendered_message(
+        seed in prop::collection::vec("[A-Za-z0-9]{3,8}", 6),
+    ) {
+        let templates = engage_core::parse_meta_templates(LISTING)
+            .unwrap()
+            .into_iter()
+            .chain(engage_core::parse_meta_templates(NAMED).unwrap());
+        for template in templates {
+            let variables: BTreeMap<String, String> = template
+                .variables()
+                .iter()
+                .zip(&seed)
+                .map(|(v, marker)| {
+                    let value = if v.key == "header_url" {
+                        format!("https://cdn.example/{marker}.jpg")
+                    } else {
+                        format!("Z{marker}")
+                    };
+                    (v.key.clone(), value)
+                })
+                .collect();
+            let request = SendMessageRequest { to: "+5511987654321".into(), variables };
+            let sent = template.validate_send(&request).unwrap();
+            let text = engage_core::RenderedMessageExt::to_plain_text(&sent.rendered);
+            for value in request.variables.values() {
+                prop_assert!(text.contains(value.as_str()), "{} missing from {}", value, text);
+            }
+            prop_assert!(!text.contains("{{"), "unrendered placeholder in {}", text);
+        }
+    }
+}

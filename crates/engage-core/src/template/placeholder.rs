@@ -111,6 +111,16 @@ mod tests {
     }
 
     #[test]
+    fn refusal_quotes_the_offending_placeholder() {
+        let message = parse_pieces("Oi {{Nome}}", "body").unwrap_err().to_string();
+        assert!(
+            message.contains("\"{{Nome}}\" is not a placeholder"),
+            "{message}"
+        );
+        assert!(message.contains("{{first_name}}"), "{message}");
+    }
+
+    #[test]
     fn unclosed_braces_are_refused() {
         assert!(parse_pieces("Olá {{1", "body").is_err());
     }
