@@ -46,6 +46,13 @@ impl std::fmt::Debug for RunningServer {
 pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     let secret_key = config.secret_key.load()?;
     let store = Store::connect(&config.database_url).await?;
+    let released = store.release_leases().await?;
+    if released > 0 {
+        tracing::info!(
+            count = released,
+            "released delivery leases of a previous run"
+        );
+    }
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|source| ServerError::Bind {

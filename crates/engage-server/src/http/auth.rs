@@ -2,7 +2,6 @@
 
 use std::sync::OnceLock;
 
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -10,7 +9,7 @@ use axum::{Json, Router};
 use engage_core::wire::{LoginRequest, LogoutRequest, Me, RefreshRequest, StaffTokenResponse};
 
 use super::error::ApiError;
-use super::extractor::{ApiJson, StaffUser};
+use super::extractor::{ApiJson, RawBody, StaffUser};
 use super::AppState;
 use crate::crypto::{hash_password, random_token, sha256, verify_password};
 use crate::store::{now_ms, TokenKind, TokenOwner};
@@ -169,7 +168,7 @@ pub async fn refresh(
 pub async fn logout(
     State(state): State<AppState>,
     staff: StaffUser,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<StatusCode, ApiError> {
     let request: LogoutRequest = if body.iter().all(u8::is_ascii_whitespace) {
         LogoutRequest::default()

@@ -86,7 +86,7 @@ pub async fn name_availability(
     staff: StaffUser,
     ApiQuery(query): ApiQuery<NameQuery>,
 ) -> Result<Json<NameAvailability>, ApiError> {
-    let name = match CampaignName::parse(&query.name) {
+    let name = match CampaignName::parse(query.name.trim()) {
         Ok(name) => name,
         Err(error) => {
             return Ok(Json(NameAvailability {
@@ -116,7 +116,7 @@ pub async fn create_campaign(
     staff: StaffUser,
     ApiJson(request): ApiJson<CreateCampaignRequest>,
 ) -> Result<Response, ApiError> {
-    let name = CampaignName::parse(&request.name)?;
+    let name = CampaignName::parse(request.name.trim())?;
     let sender = state
         .store
         .sender(staff.workspace_id, request.sender_id)
@@ -219,7 +219,7 @@ pub async fn update_campaign(
     let name = request
         .name
         .as_deref()
-        .map(CampaignName::parse)
+        .map(|name| CampaignName::parse(name.trim()))
         .transpose()?;
     let key = name.as_ref().map(CampaignName::key);
     let renamed = name

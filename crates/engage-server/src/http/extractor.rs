@@ -180,3 +180,28 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
 pub fn parse_id(value: &str, not_found: fn() -> ApiError) -> Result<Uuid, ApiError> {
     Uuid::parse_str(value).map_err(|_| not_found())
 }
+
+/// The raw request body, with the body limit reported as a JSON 413.
+pub struct RawBody(pub axum::body::Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for RawBody {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        axum::body::Bytes::from_request(request, state)
+            .await
+            .map(RawBody)
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::PayloadTooLarge {
+                        limit: super::BODY_LIMIT,
+                    }
+                } else {
+                    ApiError::BadRequest {
+                        code: "unreadable_body",
+                        message: rejection.body_text(),
+                    }
+                }
+            })
+    }
+}

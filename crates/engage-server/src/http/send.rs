@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -20,7 +19,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::error::ApiError;
-use super::extractor::{parse_id, ApiClientAuth};
+use super::extractor::{parse_id, ApiClientAuth, RawBody};
 use super::{campaigns, AppState, SendContext};
 use crate::store::writer::{WriteOutcome, WriteRequest};
 use crate::store::{now_ms, IdempotencyRecord, NewIdempotencyKey, NewMessage};
@@ -85,12 +84,11 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     let Some(value) = headers.get("idempotency-key") else {
         return Ok(None);
     };
-    let invalid = || {
-        ApiError::invalid(
-            "invalid_idempotency_key",
-            "Idempotency-Key",
-            format!("the Idempotency-Key header must be 1 to {MAX_IDEMPOTENCY_KEY} visible ASCII characters"),
-        )
+    let invalid = || ApiError::BadRequest {
+        code: "invalid_idempotency_key",
+        message: format!(
+            "the Idempotency-Key header must be 1 to {MAX_IDEMPOTENCY_KEY} visible ASCII characters"
+        ),
     };
     let key = value.to_str().map_err(|_| invalid())?.trim();
     if key.is_empty()
@@ -215,7 +213,7 @@ pub async fn send_messages(
     client: ApiClientAuth,
     Path(id): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<Response, ApiError> {
     let campaign_id = parse_id(&id, ApiError::campaign_not_found)?;
     let context = state

@@ -207,6 +207,17 @@ impl Store {
         .await?)
     }
 
+    /// Releases every lease: called when a server starts, since a lease held in the database
+    /// can only belong to a previous process that stopped (or was killed) mid-delivery.
+    pub async fn release_leases(&self) -> Result<u64, StoreError> {
+        Ok(sqlx::query(
+            "UPDATE messages SET lease_until = NULL WHERE status = 'queued' AND lease_until IS NOT NULL",
+        )
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+
     /// Provider name (`sandbox`, `whatsapp_cloud`) of a sender.
     pub async fn sender_provider(&self, sender_id: &str) -> Result<Option<String>, StoreError> {
         Ok(

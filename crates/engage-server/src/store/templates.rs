@@ -73,7 +73,8 @@ impl Store {
         parse_uuid("template id", &id)
     }
 
-    /// Templates of the workspace, APPROVED only unless `include_all`.
+    /// Templates of the workspace in import order (the demo lists Portuguese first), APPROVED
+    /// only unless `include_all`.
     pub async fn list_templates(
         &self,
         workspace_id: Uuid,
@@ -81,10 +82,10 @@ impl Store {
     ) -> Result<Vec<Template>, StoreError> {
         let sql = if include_all {
             format!(
-                "SELECT {COLUMNS} FROM templates WHERE workspace_id = ? ORDER BY name, language"
+                "SELECT {COLUMNS} FROM templates WHERE workspace_id = ? ORDER BY created_at, id"
             )
         } else {
-            format!("SELECT {COLUMNS} FROM templates WHERE workspace_id = ? AND status = 'APPROVED' ORDER BY name, language")
+            format!("SELECT {COLUMNS} FROM templates WHERE workspace_id = ? AND status = 'APPROVED' ORDER BY created_at, id")
         };
         sqlx::query_as::<_, TemplateRow>(&sql)
             .bind(workspace_id.to_string())
