@@ -77,6 +77,18 @@ else
   cp ui/package-lock.json "$stamp"
 fi
 
+# ---------------------------------------------------------------- rustfmt, clippy (tests only)
+if [ "$mode" = test ]; then
+  for component in rustfmt clippy; do
+    tool="cargo-${component/rustfmt/fmt}"
+    if ! cargo "${tool#cargo-}" --version >/dev/null 2>&1; then
+      command -v rustup >/dev/null || die "$tool is missing and rustup is not available to add it"
+      say "adding the Rust component $component"
+      rustup component add "$component"
+    fi
+  done
+fi
+
 # ---------------------------------------------------------------- tauri-driver (tests only)
 if [ "$mode" = test ]; then
   cargo_bin="${CARGO_HOME:-$HOME/.cargo}/bin"
