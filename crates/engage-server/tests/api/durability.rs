@@ -91,28 +91,28 @@ fn spawn_serve(database_url: &str, key: &str, home: &Path) -> Serve {
             let _ = tx2.send(line);
         }
     });
+    // Owned by `Serve` from here on: its Drop kills and reaps the process on any panic.
+    let mut serve = Serve {
+        child,
+        base_url: String::new(),
+        lines: rx,
+    };
     let start = Instant::now();
     let mut seen = Vec::new();
     loop {
         let remaining = DEADLINE.saturating_sub(start.elapsed());
-        match rx.recv_timeout(remaining) {
+        match serve.lines.recv_timeout(remaining) {
             Ok(line) => {
                 if let Some(addr) = listening_addr(&line) {
-                    return Serve {
-                        child,
-                        base_url: format!("http://{addr}"),
-                        lines: rx,
-                    };
+                    serve.base_url = format!("http://{addr}");
+                    return serve;
                 }
                 seen.push(line);
             }
-            Err(_) => {
-                let _ = child.kill();
-                panic!(
-                    "no `listening on http://` line within {DEADLINE:?}; output:\n{}",
-                    seen.join("\n")
-                );
-            }
+            Err(_) => panic!(
+                "no `listening on http://` line within {DEADLINE:?}; output:\n{}",
+                seen.join("\n")
+            ),
         }
     }
 }
