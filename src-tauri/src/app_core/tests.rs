@@ -24,6 +24,22 @@ fn code<T: std::fmt::Debug>(result: Result<T, AppError>) -> (String, Option<Stri
     (error.code().to_owned(), error.field().map(str::to_owned))
 }
 
+/// Runs a copied curl with bash (as the technical team would), `ENGAGE_TOKEN` set when given.
+async fn run_bash(script: &str, engage_token: Option<&str>) -> String {
+    let mut command = tokio::process::Command::new("bash");
+    command.arg("-c").arg(script).env_remove("ENGAGE_TOKEN");
+    if let Some(token) = engage_token {
+        command.env("ENGAGE_TOKEN", token);
+    }
+    let output = command.output().await.expect("bash and curl are installed");
+    assert!(
+        output.status.success(),
+        "{script}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("utf-8")
+}
+
 async fn demo_client_secret(core: &AppCore) -> String {
     core.sandbox
         .lock()
@@ -209,15 +225,40 @@ async fn sandbox_workflow_creates_documents_and_deactivates_a_campaign() {
         ("invalid_input".into(), Some("to".into()))
     );
 
-    // Deactivate, read the (empty) activity, sign out.
+    // The copied curls run as they are: token, then send with $ENGAGE_TOKEN.
+    let token_json = run_bash(&token_curl, None).await;
+    let token: serde_json::Value =
+        serde_json::from_str(&token_json).expect("the token curl prints JSON");
+    let access_token = token["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_owned();
+    let accepted: serde_json::Value =
+        serde_json::from_str(&run_bash(&send_curl, Some(&access_token)).await).unwrap();
+    assert_eq!(accepted["status"], "queued", "{accepted}");
+    let page = core.list_messages(&id, None).await.unwrap();
+    assert_eq!(page.items.len(), 1);
+    assert_eq!(page.items[0].to, "+5511987654321");
+    assert!(
+        page.items[0].text.contains("Ana Lúcia"),
+        "{}",
+        page.items[0].text
+    );
+
+    // Deactivated: the same curl is refused.
     let inactive = core.set_campaign_status(&id, "inactive").await.unwrap();
     assert_eq!(inactive.status, CampaignStatus::Inactive);
     assert_eq!(
         code(core.set_campaign_status(&id, "paused").await),
         ("invalid_input".into(), Some("status".into()))
     );
-    let page = core.list_messages(&id, None).await.unwrap();
-    assert!(page.items.is_empty());
+    let refused: serde_json::Value =
+        serde_json::from_str(&run_bash(&send_curl, Some(&access_token)).await).unwrap();
+    assert!(
+        refused["error"]["code"].is_string(),
+        "a deactivated campaign refuses sends: {refused}"
+    );
+    assert_eq!(core.list_messages(&id, None).await.unwrap().items.len(), 1);
 
     core.sign_out().await.unwrap();
     assert_eq!(code(core.list_campaigns(None).await).0, "not_signed_in");
