@@ -14,7 +14,8 @@ use crate::error::ServerError;
 use crate::http::{self, AppState};
 use crate::store::writer::MessageWriter;
 use crate::store::Store;
-use crate::worker::{self, SandboxProvider};
+use crate::whatsapp::provider::Providers;
+use crate::worker;
 
 /// How often expired tokens and idempotency keys older than 24 h are purged.
 const PURGE_INTERVAL: Duration = Duration::from_secs(15 * 60);
@@ -72,6 +73,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
 
     let committed = Arc::new(Notify::new());
     let (writer_handle, writer) = MessageWriter::spawn(store.clone(), committed.clone());
+    let providers = Providers::from_env(store.clone(), secret_key.clone());
     let state = AppState::new(store.clone(), writer_handle, secret_key, public_url);
     let app = http::router(state);
 
@@ -90,7 +92,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     });
     let worker = tokio::spawn(worker::run(
         store.clone(),
-        SandboxProvider,
+        providers,
         committed,
         background_signal.clone(),
     ));

@@ -16,6 +16,9 @@ use crate::store::{now_ms, ClaimedMessage, StatusUpdate, Store, StoreError};
 #[derive(Debug, Clone)]
 pub struct OutboundMessage {
     pub id: String,
+    /// The sender number's id and its provider (`sandbox`, `whatsapp_cloud`).
+    pub sender_id: String,
+    pub provider: String,
     /// E.164 recipient.
     pub to: String,
     pub rendered: RenderedMessage,
@@ -41,6 +44,22 @@ pub enum ProviderError {
     /// Will never succeed (invalid recipient, template refused).
     #[error("{code}: {message}")]
     Permanent { code: String, message: String },
+    /// Worth retrying at `at_ms` (the provider chose the time: backoff with jitter,
+    /// `Retry-After`); counts as an attempt.
+    #[error("{code}: {message}")]
+    RetryAt {
+        code: String,
+        message: String,
+        at_ms: i64,
+    },
+    /// Not attempted (held back by pacing) and already put back in the queue until
+    /// `until_ms` by the provider; does not count as an attempt.
+    #[error("{code}: {message}")]
+    Deferred {
+        code: String,
+        message: String,
+        until_ms: i64,
+    },
 }
 
 /// A way to deliver messages (`sandbox`; the WhatsApp Cloud API later).
@@ -58,6 +77,15 @@ pub struct SandboxProvider;
 
 impl Provider for SandboxProvider {
     async fn send(&self, message: &OutboundMessage) -> Result<ProviderReceipt, ProviderError> {
+        if message.provider != "sandbox" {
+            return Err(ProviderError::Permanent {
+                code: "provider_unavailable".to_owned(),
+                message: format!(
+                    "the {} provider is not available in this server",
+                    message.provider
+                ),
+            });
+        }
         Ok(ProviderReceipt {
             provider_message_id: format!("sandbox-{}", message.id),
             status: MessageStatus::Delivered,
@@ -147,18 +175,14 @@ async fn deliver<P: Provider>(
         error_code: code.to_owned(),
         error_message: text,
     };
-    if provider_name != "sandbox" {
-        return fail(
-            "provider_unavailable",
-            format!("the {provider_name} provider is not available in this server"),
-        );
-    }
     let rendered: RenderedMessage = match serde_json::from_str(&message.rendered) {
         Ok(rendered) => rendered,
         Err(error) => return fail("unreadable_message", error.to_string()),
     };
     let outbound = OutboundMessage {
         id: message.id.clone(),
+        sender_id: message.sender_id.clone(),
+        provider: provider_name.to_owned(),
         to: message.to_phone.clone(),
         rendered,
         text: message.text.clone(),
@@ -207,9 +231,34 @@ async fn deliver<P: Provider>(
             error_code: code,
             error_message: text,
         },
+        Err(ProviderError::RetryAt {
+            code,
+            message: text,
+            at_ms,
+        }) if attempt < MAX_ATTEMPTS => StatusUpdate::Retry {
+            id: message.id,
+            next_attempt_at: at_ms,
+            error_code: code,
+            error_message: text,
+        },
+        Err(ProviderError::Deferred {
+            code,
+            message: text,
+            until_ms,
+        }) => StatusUpdate::Retry {
+            id: message.id,
+            next_attempt_at: until_ms,
+            error_code: code,
+            error_message: text,
+        },
         Err(ProviderError::Transient {
             code,
             message: text,
+        })
+        | Err(ProviderError::RetryAt {
+            code,
+            message: text,
+            ..
         })
         | Err(ProviderError::Permanent {
             code,

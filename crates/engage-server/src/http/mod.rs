@@ -139,6 +139,7 @@ pub fn router(state: AppState) -> Router {
         .merge(campaigns::router())
         .merge(send::router())
         .merge(messages::router())
+        .merge(crate::whatsapp::http::router())
         .fallback(|| async {
             ApiError::not_found("route_not_found", "no such endpoint; see GET /openapi.json")
         })

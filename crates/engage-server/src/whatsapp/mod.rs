@@ -10,11 +10,18 @@
 //! - [`pacing`]: per-sender throughput and per-recipient spacing, over an injected clock.
 
 pub mod client;
+mod error;
+pub mod http;
 pub mod pacing;
 pub mod payload;
+pub mod provider;
+pub mod senders;
+pub mod store;
+pub mod sync;
 pub mod webhook;
 
 pub use client::{GraphClient, GraphError, MetaPhoneNumber, MetaTemplateRecord, SendOutcome};
+pub use error::WhatsAppError;
 pub use pacing::{Pacer, PacingConfig, PacingDecision};
 pub use payload::{build_template_message, PayloadError, TemplateMessage};
 pub use webhook::{
@@ -32,3 +39,25 @@ pub const APP_SECRET_ENV: &str = "ENGAGE_WHATSAPP_APP_SECRET";
 pub const VERIFY_TOKEN_ENV: &str = "ENGAGE_WHATSAPP_VERIFY_TOKEN";
 /// Name of the provider in `senders.provider`.
 pub const PROVIDER_NAME: &str = "whatsapp_cloud";
+
+/// Messages per second of senders without their own rate (default 80).
+pub const RATE_ENV: &str = "ENGAGE_WHATSAPP_RATE_PER_SECOND";
+/// Minimum milliseconds between two messages of one sender to one recipient (default 6000).
+pub const RECIPIENT_INTERVAL_ENV: &str = "ENGAGE_WHATSAPP_RECIPIENT_INTERVAL_MS";
+
+/// Pacing from [`RATE_ENV`] and [`RECIPIENT_INTERVAL_ENV`], else Meta's defaults.
+pub fn pacing_from_env() -> PacingConfig {
+    let mut config = PacingConfig::default();
+    let read = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+    };
+    if let Some(rate) = read(RATE_ENV).and_then(|r| u32::try_from(r).ok()) {
+        config.default_rate_per_second = rate.max(1);
+    }
+    if let Some(ms) = read(RECIPIENT_INTERVAL_ENV) {
+        config.recipient_interval = std::time::Duration::from_millis(ms);
+    }
+    config
+}

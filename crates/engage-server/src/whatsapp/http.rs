@@ -1,0 +1,272 @@
+//! HTTP routes of the whatsapp_cloud provider:
+//!
+//! - `GET /webhooks/whatsapp`: Meta's subscription handshake (`ENGAGE_WHATSAPP_VERIFY_TOKEN`);
+//! - `POST /webhooks/whatsapp`: status and template notifications, signed with the app
+//!   secret (`ENGAGE_WHATSAPP_APP_SECRET`); a missing or wrong `X-Hub-Signature-256` is
+//!   answered 401 and changes nothing;
+//! - `POST /v1/whatsapp/senders` (staff): add a whatsapp_cloud sender;
+//! - `POST /v1/whatsapp/sync` (staff): "Sync from WhatsApp".
+
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use engage_core::wire::{self, ApiErrorBody, MessageStatus};
+use engage_core::MessageStatusExt;
+use engage_core::Transition;
+use serde::{Deserialize, Serialize};
+
+use crate::http::extractor::{ApiJson, StaffUser};
+use crate::http::AppState;
+use crate::store::StatusUpdate;
+
+use super::client::GraphClient;
+use super::senders::{create_cloud_sender, CloudSenderInput};
+use super::sync::{sync_workspace, SyncReport};
+use super::webhook::{
+    handshake, parse_notification, verify_signature, HandshakeQuery, WebhookEvent, SIGNATURE_HEADER,
+};
+use super::{WhatsAppError, APP_SECRET_ENV, VERIFY_TOKEN_ENV};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/webhooks/whatsapp", get(verify).post(notify))
+        .route("/v1/whatsapp/senders", post(create_sender))
+        .route("/v1/whatsapp/sync", post(sync))
+}
+
+fn error(
+    status: StatusCode,
+    code: &str,
+    message: impl Into<String>,
+    field: Option<&str>,
+) -> Response {
+    (
+        status,
+        Json(ApiErrorBody {
+            error: wire::ApiError {
+                code: code.to_owned(),
+                message: message.into(),
+                field: field.map(str::to_owned),
+            },
+        }),
+    )
+        .into_response()
+}
+
+fn setting(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+async fn verify(Query(query): Query<HandshakeQuery>) -> Response {
+    let Some(token) = setting(VERIFY_TOKEN_ENV) else {
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "webhook_not_configured",
+            format!("{VERIFY_TOKEN_ENV} is not set on this server"),
+            None,
+        );
+    };
+    match handshake(&query, &token) {
+        Ok(challenge) => (StatusCode::OK, challenge).into_response(),
+        Err(refused) => error(
+            StatusCode::FORBIDDEN,
+            refused.code(),
+            refused.to_string(),
+            Some(refused.field()),
+        ),
+    }
+}
+
+/// What a notification changed.
+#[derive(Debug, Serialize)]
+struct NotifyOutcome {
+    /// Events that changed something.
+    applied: u32,
+    /// Repeated, late (a status behind the current one) or unknown ids.
+    ignored: u32,
+}
+
+async fn notify(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(secret) = setting(APP_SECRET_ENV) else {
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "webhook_not_configured",
+            format!("{APP_SECRET_ENV} is not set on this server"),
+            None,
+        );
+    };
+    let signature = headers
+        .get(SIGNATURE_HEADER)
+        .map(|v| v.to_str().unwrap_or("<not text>"));
+    if let Err(refused) = verify_signature(secret.as_bytes(), &body, signature) {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            refused.code(),
+            refused.to_string(),
+            Some("X-Hub-Signature-256"),
+        );
+    }
+    let events = match parse_notification(&body) {
+        Ok(events) => events,
+        Err(refused) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "invalid_notification",
+                refused.to_string(),
+                None,
+            )
+        }
+    };
+    let mut outcome = NotifyOutcome {
+        applied: 0,
+        ignored: 0,
+    };
+    let mut updates = Vec::new();
+    for event in events {
+        match event {
+            WebhookEvent::Delivery(report) => {
+                let found = match state.store.message_by_provider_id(&report.message_id).await {
+                    Ok(found) => found,
+                    Err(failure) => return internal(failure),
+                };
+                let Some((id, current)) = found else {
+                    outcome.ignored += 1;
+                    continue;
+                };
+                if current.transition_to(report.status) != Transition::Advance {
+                    outcome.ignored += 1;
+                    continue;
+                }
+                outcome.applied += 1;
+                updates.push(if report.status == MessageStatus::Failed {
+                    StatusUpdate::Fail {
+                        id,
+                        from: current,
+                        error_code: report.failure_code(),
+                        error_message: report.failure_message(),
+                    }
+                } else {
+                    StatusUpdate::Advance {
+                        id,
+                        from: current,
+                        to: report.status,
+                        provider_message_id: None,
+                    }
+                });
+            }
+            WebhookEvent::TemplateStatus(change) => {
+                let (Some(status), Some(waba_id)) = (change.new_status, change.waba_id.as_deref())
+                else {
+                    outcome.ignored += 1;
+                    continue;
+                };
+                let campaigns = match state
+                    .store
+                    .set_template_status_from_meta(
+                        waba_id,
+                        change.template_id.as_deref(),
+                        change.name.as_deref(),
+                        change.language.as_deref(),
+                        status,
+                    )
+                    .await
+                {
+                    Ok(campaigns) => campaigns,
+                    Err(failure) => return internal(failure),
+                };
+                for campaign in campaigns {
+                    state.forget_send_context(campaign);
+                }
+                outcome.applied += 1;
+            }
+        }
+    }
+    if let Err(failure) = state.store.apply_status_updates(&updates).await {
+        return internal(failure);
+    }
+    (StatusCode::OK, Json(outcome)).into_response()
+}
+
+fn internal(failure: impl std::fmt::Display) -> Response {
+    tracing::error!(%failure, "whatsapp webhook failed");
+    error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal_error",
+        "the notification could not be recorded; Meta will deliver it again",
+        None,
+    )
+}
+
+fn refusal(failure: WhatsAppError) -> Response {
+    let status = match &failure {
+        WhatsAppError::InvalidInput { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        WhatsAppError::PhoneNumberIdTaken { .. } | WhatsAppError::NoCloudSender => {
+            StatusCode::CONFLICT
+        }
+        WhatsAppError::Store(crate::store::StoreError::SenderPhoneTaken) => StatusCode::CONFLICT,
+        WhatsAppError::Graph(_) => StatusCode::BAD_GATEWAY,
+        WhatsAppError::Store(_) | WhatsAppError::Crypto(_) => {
+            return internal(failure);
+        }
+    };
+    error(
+        status,
+        &failure.code(),
+        failure.to_string(),
+        failure.field(),
+    )
+}
+
+/// `POST /v1/whatsapp/senders`.
+#[derive(Debug, Deserialize)]
+struct CreateCloudSender {
+    name: String,
+    phone: String,
+    phone_number_id: String,
+    waba_id: String,
+    access_token: String,
+    #[serde(default)]
+    rate_per_second: Option<u32>,
+}
+
+async fn create_sender(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    ApiJson(request): ApiJson<CreateCloudSender>,
+) -> Response {
+    let id = match create_cloud_sender(
+        &state.store,
+        &state.secret_key,
+        CloudSenderInput {
+            workspace_id: staff.workspace_id,
+            name: request.name,
+            phone: request.phone,
+            phone_number_id: request.phone_number_id,
+            waba_id: request.waba_id,
+            access_token: request.access_token,
+            rate_per_second: request.rate_per_second,
+            inactive: false,
+        },
+    )
+    .await
+    {
+        Ok(id) => id,
+        Err(failure) => return refusal(failure),
+    };
+    match state.store.sender(staff.workspace_id, id).await {
+        Ok(Some(sender)) => (StatusCode::CREATED, Json(sender)).into_response(),
+        Ok(None) => internal(format!("sender {id} vanished")),
+        Err(failure) => internal(failure),
+    }
+}
+
+async fn sync(State(state): State<AppState>, staff: StaffUser) -> Response {
+    let client = GraphClient::from_env();
+    match sync_workspace(&state.store, &state.secret_key, &client, staff.workspace_id).await {
+        Ok(report) => (StatusCode::OK, Json::<SyncReport>(report)).into_response(),
+        Err(failure) => refusal(failure),
+    }
+}
