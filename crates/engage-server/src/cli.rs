@@ -68,6 +68,11 @@ pub enum Command {
         #[command(subcommand)]
         command: SenderCommand,
     },
+    /// WhatsApp Cloud API.
+    Whatsapp {
+        #[command(subcommand)]
+        command: WhatsappCommand,
+    },
     /// WhatsApp templates.
     Template {
         #[command(subcommand)]
@@ -120,6 +125,31 @@ pub enum SenderCommand {
         /// Create it inactive.
         #[arg(long)]
         inactive: bool,
+        /// `sandbox` (no external call) or `whatsapp_cloud` (Meta's Cloud API; the access
+        /// token is read from stdin).
+        #[arg(long, default_value = "sandbox", value_parser = ["sandbox", "whatsapp_cloud"])]
+        provider: String,
+        /// Cloud API phone number id (whatsapp_cloud).
+        #[arg(long)]
+        phone_number_id: Option<String>,
+        /// WhatsApp Business Account id (whatsapp_cloud).
+        #[arg(long)]
+        waba_id: Option<String>,
+        /// Messages per second this number may send (whatsapp_cloud; default 80).
+        #[arg(long)]
+        rate_per_second: Option<u32>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WhatsappCommand {
+    /// Fetch the templates and phone numbers of the workspace's WhatsApp Business Accounts
+    /// and update its templates and senders → the sync report.
+    Sync {
+        #[command(flatten)]
+        db: DatabaseArgs,
+        #[arg(long)]
+        workspace: Uuid,
     },
 }
 
@@ -261,6 +291,39 @@ pub async fn run(command: Command) -> Result<Value, ServerError> {
                     phone,
                     name,
                     inactive,
+                    provider,
+                    phone_number_id,
+                    waba_id,
+                    rate_per_second,
+                },
+        } if provider == crate::whatsapp::PROVIDER_NAME => {
+            crate::whatsapp::cli::create_sender(
+                &database_url(&db),
+                crate::whatsapp::senders::CloudSenderInput {
+                    workspace_id: workspace,
+                    name,
+                    phone,
+                    phone_number_id: phone_number_id.unwrap_or_default(),
+                    waba_id: waba_id.unwrap_or_default(),
+                    access_token: String::new(),
+                    rate_per_second,
+                    inactive,
+                },
+            )
+            .await
+        }
+        Command::Whatsapp {
+            command: WhatsappCommand::Sync { db, workspace },
+        } => crate::whatsapp::cli::sync(&database_url(&db), workspace).await,
+        Command::Sender {
+            command:
+                SenderCommand::Create {
+                    db,
+                    workspace,
+                    phone,
+                    name,
+                    inactive,
+                    ..
                 },
         } => {
             let phone = PhoneNumber::parse_field(&phone, "phone").map_err(|source| {

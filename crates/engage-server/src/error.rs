@@ -32,6 +32,8 @@ pub enum ServerError {
     },
     #[error("no {what} with id {id}")]
     NotFound { what: &'static str, id: String },
+    #[error(transparent)]
+    WhatsApp(#[from] crate::whatsapp::WhatsAppError),
     #[error("{field}: {source}")]
     Domain {
         field: &'static str,
@@ -55,6 +57,7 @@ impl ServerError {
             ServerError::InvalidInput { .. } => "invalid_input",
             ServerError::NotFound { .. } => "not_found",
             ServerError::Domain { source, .. } => source.code(),
+            ServerError::WhatsApp(error) => error.static_code(),
         }
     }
 }

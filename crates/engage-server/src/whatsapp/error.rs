@@ -9,7 +9,7 @@ use super::client::GraphError;
 pub enum WhatsAppError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error(transparent)]
+    #[error("WhatsApp Cloud API: {}", .0.detail())]
     Graph(#[from] GraphError),
     #[error("the stored access token cannot be decrypted with this server's secret key")]
     Crypto(#[from] CryptoError),
@@ -35,6 +35,20 @@ impl WhatsAppError {
             WhatsAppError::InvalidInput { .. } => "invalid_input".to_owned(),
             WhatsAppError::PhoneNumberIdTaken { .. } => "phone_number_id_taken".to_owned(),
             WhatsAppError::NoCloudSender => "no_whatsapp_sender".to_owned(),
+        }
+    }
+
+    /// The code as a `&'static str` (Meta's errors all as `whatsapp_api_error`; the message
+    /// carries Meta's code).
+    pub fn static_code(&self) -> &'static str {
+        match self {
+            WhatsAppError::Store(StoreError::SenderPhoneTaken) => "sender_phone_taken",
+            WhatsAppError::Store(_) => "database_error",
+            WhatsAppError::Graph(_) => "whatsapp_api_error",
+            WhatsAppError::Crypto(_) => "crypto_error",
+            WhatsAppError::InvalidInput { .. } => "invalid_input",
+            WhatsAppError::PhoneNumberIdTaken { .. } => "phone_number_id_taken",
+            WhatsAppError::NoCloudSender => "no_whatsapp_sender",
         }
     }
 

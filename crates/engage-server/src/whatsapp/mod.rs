@@ -9,6 +9,7 @@
 //!   parsing of status and template-status notifications.
 //! - [`pacing`]: per-sender throughput and per-recipient spacing, over an injected clock.
 
+pub mod cli;
 pub mod client;
 mod error;
 pub mod http;
@@ -44,6 +45,10 @@ pub const PROVIDER_NAME: &str = "whatsapp_cloud";
 pub const RATE_ENV: &str = "ENGAGE_WHATSAPP_RATE_PER_SECOND";
 /// Minimum milliseconds between two messages of one sender to one recipient (default 6000).
 pub const RECIPIENT_INTERVAL_ENV: &str = "ENGAGE_WHATSAPP_RECIPIENT_INTERVAL_MS";
+
+/// First retry delay of a transient Cloud API failure, in ms (doubling per attempt, with
+/// jitter); default: the worker's backoff (2 s, 4 s, ...).
+pub const RETRY_BASE_ENV: &str = "ENGAGE_WHATSAPP_RETRY_BASE_MS";
 
 /// Pacing from [`RATE_ENV`] and [`RECIPIENT_INTERVAL_ENV`], else Meta's defaults.
 pub fn pacing_from_env() -> PacingConfig {

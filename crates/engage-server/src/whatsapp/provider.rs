@@ -28,7 +28,12 @@ const PAUSED_TEMPLATE_RETRY_MS: i64 = 5 * 60_000;
 /// The delay before retrying attempt `attempt`: the worker's exponential backoff with
 /// jitter (between half and all of it), and never sooner than Meta's `Retry-After`.
 pub fn retry_delay_ms(attempt: u32, retry_after: Option<Duration>) -> i64 {
-    let base = backoff_ms(attempt).max(2);
+    retry_delay_from(backoff_ms(attempt), retry_after)
+}
+
+/// [`retry_delay_ms`] from an explicit backoff `base` (ms).
+pub fn retry_delay_from(base: i64, retry_after: Option<Duration>) -> i64 {
+    let base = base.max(2);
     let jittered = base / 2 + rand::thread_rng().gen_range(0..=base / 2);
     let floor = retry_after
         .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
@@ -51,6 +56,8 @@ pub struct CloudProvider {
     pacer: Mutex<Pacer>,
     origin: Instant,
     senders: Mutex<HashMap<String, (SenderIdentity, Instant)>>,
+    /// First retry delay (ms), doubled per attempt; `None`: the worker's backoff.
+    retry_base_ms: Option<i64>,
 }
 
 impl CloudProvider {
@@ -62,6 +69,24 @@ impl CloudProvider {
             pacer: Mutex::new(Pacer::new(pacing)),
             origin: Instant::now(),
             senders: Mutex::new(HashMap::new()),
+            retry_base_ms: None,
+        }
+    }
+
+    /// Retries start after `base_ms` (doubling per attempt) instead of the worker's backoff.
+    #[must_use]
+    pub fn with_retry_base_ms(mut self, base_ms: i64) -> Self {
+        self.retry_base_ms = Some(base_ms.max(1));
+        self
+    }
+
+    fn retry_delay(&self, attempt: u32, retry_after: Option<Duration>) -> i64 {
+        match self.retry_base_ms {
+            Some(base) => {
+                let exponent = attempt.saturating_sub(1).min(20);
+                retry_delay_from((base << exponent).min(600_000), retry_after)
+            }
+            None => retry_delay_ms(attempt, retry_after),
         }
     }
 
@@ -217,7 +242,7 @@ impl CloudProvider {
             Err(error) if error.is_transient() => Err(ProviderError::RetryAt {
                 code: error.code(),
                 message: error.detail(),
-                at_ms: now_ms() + retry_delay_ms(message.attempt, error.retry_after()),
+                at_ms: now_ms() + self.retry_delay(message.attempt, error.retry_after()),
             }),
             Err(error) => {
                 if error.code() == "whatsapp_190" {
@@ -249,12 +274,19 @@ impl Providers {
 
     /// Graph API at `ENGAGE_WHATSAPP_GRAPH_URL`, pacing from the environment.
     pub fn from_env(store: Store, key: SecretKey) -> Self {
-        Providers::new(CloudProvider::new(
+        let mut cloud = CloudProvider::new(
             store,
             key,
             GraphClient::from_env(),
             super::pacing_from_env(),
-        ))
+        );
+        if let Some(base) = std::env::var(super::RETRY_BASE_ENV)
+            .ok()
+            .and_then(|v| v.trim().parse::<i64>().ok())
+        {
+            cloud = cloud.with_retry_base_ms(base);
+        }
+        Providers::new(cloud)
     }
 }
 

@@ -27,6 +27,7 @@ pub const VERSION: &str = "v23.0";
 /// One request the stand-in received.
 #[derive(Debug, Clone)]
 pub struct Received {
+    pub at: std::time::Instant,
     pub method: &'static str,
     /// Path after the version: `106540352242922/messages`.
     pub path: String,
@@ -91,6 +92,8 @@ struct StubState {
     page_size: usize,
     token: Option<String>,
     next_id: u64,
+    /// `(wamid, to, when)` of every accepted message.
+    accepted: Vec<(String, String, std::time::Instant)>,
 }
 
 #[derive(Clone)]
@@ -186,6 +189,16 @@ impl GraphStub {
         self.state.0.lock().unwrap().received.clone()
     }
 
+    /// When each request arrived.
+    pub fn received_at(&self) -> Vec<std::time::Instant> {
+        self.received().iter().map(|r| r.at).collect()
+    }
+
+    /// `(wamid, to, when)` of the messages the stand-in accepted, in order.
+    pub fn accepted(&self) -> Vec<(String, String, std::time::Instant)> {
+        self.state.0.lock().unwrap().accepted.clone()
+    }
+
     /// Bodies of the message sends the stand-in accepted or refused, in order.
     pub fn message_bodies(&self) -> Vec<Value> {
         self.received()
@@ -215,6 +228,7 @@ fn admit(
     let mut state = state.0.lock().unwrap();
     let authorization = authorization(headers);
     state.received.push(Received {
+        at: std::time::Instant::now(),
         method,
         path,
         query,
@@ -331,6 +345,8 @@ async fn send_message(
     }
     s.next_id += 1;
     let wamid = format!("wamid.STUB{:012}", s.next_id);
+    s.accepted
+        .push((wamid.clone(), to.to_owned(), std::time::Instant::now()));
     Json(json!({
         "messaging_product": "whatsapp",
         "contacts": [{"input": to, "wa_id": to}],

@@ -2,4 +2,6 @@
 //! ([`graph_stub`]): exact payloads, Meta's error answers, paging.
 
 mod client;
+mod delivery;
 mod graph_stub;
+mod harness;
