@@ -74,7 +74,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     let committed = Arc::new(Notify::new());
     let (writer_handle, writer) = MessageWriter::spawn(store.clone(), committed.clone());
     let providers = Providers::from_env(store.clone(), secret_key.clone());
-    let state = AppState::new(store.clone(), writer_handle, secret_key, public_url);
+    let state = AppState::new(store.clone(), writer_handle.clone(), secret_key, public_url);
     let app = http::router(state);
 
     let (shutdown_http, mut http_signal) = watch::channel(false);
@@ -92,6 +92,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     });
     let worker = tokio::spawn(worker::run(
         store.clone(),
+        writer_handle,
         providers,
         committed,
         background_signal.clone(),
@@ -146,16 +147,17 @@ impl RunningServer {
         if let Err(error) = self.http.await {
             tracing::error!(%error, "HTTP server task failed");
         }
-        // The router (and with it every writer handle) is dropped: the writer commits what
-        // it holds and stops.
-        if let Err(error) = self.writer.await {
-            tracing::error!(%error, "message writer task failed");
-        }
+        // In-flight requests have their answers (so their messages are committed). Stop the
+        // worker after its current batch; once it and the router have dropped their writer
+        // handles, the writer commits what it still holds and stops.
         let _ = self.shutdown_background.send(true);
         for task in [self.worker, self.purge] {
             if let Err(error) = task.await {
                 tracing::error!(%error, "background task failed");
             }
+        }
+        if let Err(error) = self.writer.await {
+            tracing::error!(%error, "message writer task failed");
         }
         self.store.close().await;
         tracing::info!("server stopped");

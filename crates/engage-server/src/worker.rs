@@ -10,6 +10,7 @@ use engage_core::wire::{MessageStatus, RenderedMessage};
 use engage_core::MessageStatusExt;
 use tokio::sync::{watch, Notify};
 
+use crate::store::writer::MessageWriter;
 use crate::store::{now_ms, ClaimedMessage, StatusUpdate, Store, StoreError};
 
 /// A message ready to hand to a provider.
@@ -96,7 +97,7 @@ impl Provider for SandboxProvider {
 /// Attempts before a transiently failing message is given up.
 pub const MAX_ATTEMPTS: u32 = 8;
 /// Messages claimed per round.
-const CLAIM_BATCH: u32 = 500;
+const CLAIM_BATCH: u32 = 200;
 /// How long a claim is held before another worker may take the message over.
 const LEASE_MS: i64 = 60_000;
 /// Poll interval when nothing wakes the worker.
@@ -109,8 +110,11 @@ pub fn backoff_ms(attempt: u32) -> i64 {
 }
 
 /// Runs until `shutdown` turns true, finishing the current batch first.
+///
+/// Claims and status updates go through `writer`, the same task that commits new messages.
 pub async fn run<P: Provider>(
     store: Store,
+    writer: MessageWriter,
     provider: P,
     wake: Arc<Notify>,
     mut shutdown: watch::Receiver<bool>,
@@ -120,7 +124,7 @@ pub async fn run<P: Provider>(
         if *shutdown.borrow() {
             break;
         }
-        match process_batch(&store, &provider, &mut providers).await {
+        match process_batch(&store, &writer, &provider, &mut providers).await {
             Ok(count) if count as u32 == CLAIM_BATCH => continue,
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "delivery worker round failed"),
@@ -136,10 +140,11 @@ pub async fn run<P: Provider>(
 
 async fn process_batch<P: Provider>(
     store: &Store,
+    writer: &MessageWriter,
     provider: &P,
     providers: &mut HashMap<String, String>,
 ) -> Result<usize, StoreError> {
-    let claimed = store.claim_due_messages(CLAIM_BATCH, LEASE_MS).await?;
+    let claimed = writer.claim(CLAIM_BATCH, LEASE_MS).await?;
     let count = claimed.len();
     if count == 0 {
         return Ok(0);
@@ -159,7 +164,7 @@ async fn process_batch<P: Provider>(
         };
         updates.push(deliver(provider, &provider_name, message).await);
     }
-    store.apply_status_updates(&updates).await?;
+    writer.apply(updates).await?;
     Ok(count)
 }
 

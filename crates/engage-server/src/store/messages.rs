@@ -189,22 +189,8 @@ impl Store {
         limit: u32,
         lease_ms: i64,
     ) -> Result<Vec<ClaimedMessage>, StoreError> {
-        let now = now_ms();
-        Ok(sqlx::query_as::<_, ClaimedMessage>(
-            "UPDATE messages SET lease_until = ?, attempts = attempts + 1, updated_at = ?
-             WHERE id IN (
-               SELECT id FROM messages
-               WHERE status = 'queued' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
-               ORDER BY next_attempt_at LIMIT ?)
-             RETURNING id, sender_id, to_phone, rendered, text, attempts",
-        )
-        .bind(now + lease_ms)
-        .bind(now)
-        .bind(now)
-        .bind(now)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?)
+        let mut conn = self.pool.acquire().await?;
+        claim_due(&mut conn, limit, lease_ms).await
     }
 
     /// Releases every lease: called when a server starts, since a lease held in the database
@@ -234,77 +220,110 @@ impl Store {
         if updates.is_empty() {
             return Ok(());
         }
-        let now = now_ms();
         let mut tx = self.pool.begin().await?;
-        for update in updates {
-            match update {
-                StatusUpdate::Advance {
-                    id,
-                    from,
-                    to,
-                    provider_message_id,
-                } => {
-                    let to = enum_str(to);
-                    sqlx::query(
-                        "UPDATE messages SET status = ?1,
-                           sent_at = CASE WHEN ?1 IN ('sent', 'delivered', 'read') THEN COALESCE(sent_at, ?2) ELSE sent_at END,
-                           delivered_at = CASE WHEN ?1 IN ('delivered', 'read') THEN COALESCE(delivered_at, ?2) ELSE delivered_at END,
-                           read_at = CASE WHEN ?1 = 'read' THEN COALESCE(read_at, ?2) ELSE read_at END,
-                           provider_message_id = COALESCE(?3, provider_message_id),
-                           error_code = NULL, error_message = NULL,
-                           lease_until = NULL, updated_at = ?2
-                         WHERE id = ?4 AND status = ?5",
-                    )
-                    .bind(to)
-                    .bind(now)
-                    .bind(provider_message_id.as_deref())
-                    .bind(id)
-                    .bind(enum_str(from))
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                StatusUpdate::Retry {
-                    id,
-                    next_attempt_at,
-                    error_code,
-                    error_message,
-                } => {
-                    sqlx::query(
-                        "UPDATE messages SET next_attempt_at = ?, error_code = ?, error_message = ?,
-                           lease_until = NULL, updated_at = ?
-                         WHERE id = ? AND status = 'queued'",
-                    )
-                    .bind(next_attempt_at)
-                    .bind(error_code)
-                    .bind(error_message)
-                    .bind(now)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                StatusUpdate::Fail {
-                    id,
-                    from,
-                    error_code,
-                    error_message,
-                } => {
-                    sqlx::query(
-                        "UPDATE messages SET status = 'failed', failed_at = ?, error_code = ?, error_message = ?,
-                           lease_until = NULL, updated_at = ?
-                         WHERE id = ? AND status = ?",
-                    )
-                    .bind(now)
-                    .bind(error_code)
-                    .bind(error_message)
-                    .bind(now)
-                    .bind(id)
-                    .bind(enum_str(from))
-                    .execute(&mut *tx)
-                    .await?;
-                }
-            }
-        }
+        apply_updates(&mut tx, updates).await?;
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Leases up to `limit` due queued messages for `lease_ms` and counts the attempt.
+pub(crate) async fn claim_due(
+    conn: &mut SqliteConnection,
+    limit: u32,
+    lease_ms: i64,
+) -> Result<Vec<ClaimedMessage>, StoreError> {
+    let now = now_ms();
+    Ok(sqlx::query_as::<_, ClaimedMessage>(
+        "UPDATE messages SET lease_until = ?, attempts = attempts + 1, updated_at = ?
+         WHERE id IN (
+           SELECT id FROM messages
+           WHERE status = 'queued' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
+           ORDER BY next_attempt_at LIMIT ?)
+         RETURNING id, sender_id, to_phone, rendered, text, attempts",
+    )
+    .bind(now + lease_ms)
+    .bind(now)
+    .bind(now)
+    .bind(now)
+    .bind(i64::from(limit))
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
+/// Applies status updates on an open transaction's connection.
+pub(crate) async fn apply_updates(
+    conn: &mut SqliteConnection,
+    updates: &[StatusUpdate],
+) -> Result<(), StoreError> {
+    let now = now_ms();
+    for update in updates {
+        match update {
+            StatusUpdate::Advance {
+                id,
+                from,
+                to,
+                provider_message_id,
+            } => {
+                let to = enum_str(to);
+                sqlx::query(
+                    "UPDATE messages SET status = ?1,
+                       sent_at = CASE WHEN ?1 IN ('sent', 'delivered', 'read') THEN COALESCE(sent_at, ?2) ELSE sent_at END,
+                       delivered_at = CASE WHEN ?1 IN ('delivered', 'read') THEN COALESCE(delivered_at, ?2) ELSE delivered_at END,
+                       read_at = CASE WHEN ?1 = 'read' THEN COALESCE(read_at, ?2) ELSE read_at END,
+                       provider_message_id = COALESCE(?3, provider_message_id),
+                       error_code = NULL, error_message = NULL,
+                       lease_until = NULL, updated_at = ?2
+                     WHERE id = ?4 AND status = ?5",
+                )
+                .bind(to)
+                .bind(now)
+                .bind(provider_message_id.as_deref())
+                .bind(id)
+                .bind(enum_str(from))
+                .execute(&mut *conn)
+                .await?;
+            }
+            StatusUpdate::Retry {
+                id,
+                next_attempt_at,
+                error_code,
+                error_message,
+            } => {
+                sqlx::query(
+                    "UPDATE messages SET next_attempt_at = ?, error_code = ?, error_message = ?,
+                       lease_until = NULL, updated_at = ?
+                     WHERE id = ? AND status = 'queued'",
+                )
+                .bind(next_attempt_at)
+                .bind(error_code)
+                .bind(error_message)
+                .bind(now)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+            }
+            StatusUpdate::Fail {
+                id,
+                from,
+                error_code,
+                error_message,
+            } => {
+                sqlx::query(
+                    "UPDATE messages SET status = 'failed', failed_at = ?, error_code = ?, error_message = ?,
+                       lease_until = NULL, updated_at = ?
+                     WHERE id = ? AND status = ?",
+                )
+                .bind(now)
+                .bind(error_code)
+                .bind(error_message)
+                .bind(now)
+                .bind(id)
+                .bind(enum_str(from))
+                .execute(&mut *conn)
+                .await?;
+            }
+        }
+    }
+    Ok(())
 }

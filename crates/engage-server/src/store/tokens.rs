@@ -229,3 +229,92 @@ async fn insert_token<'e, E: sqlx::SqliteExecutor<'e>>(
     .await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::{random_token, sha256};
+
+    async fn store_with_user() -> (tempfile::TempDir, Store, TokenOwner) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+        let store = Store::connect(&url).await.unwrap();
+        let workspace_id = store.create_workspace("W").await.unwrap();
+        let user_id = store
+            .create_user(workspace_id, "a@b.c", "hash")
+            .await
+            .unwrap();
+        (
+            dir,
+            store,
+            TokenOwner::User {
+                workspace_id,
+                user_id,
+            },
+        )
+    }
+
+    #[tokio::test]
+    async fn a_refresh_token_rotates_once_and_never_works_again() {
+        let (_dir, store, owner) = store_with_user().await;
+        let later = now_ms() + 60_000;
+        let first = sha256(&random_token());
+        store
+            .insert_token(&first, TokenKind::StaffRefresh, owner, later)
+            .await
+            .unwrap();
+
+        let (access, second) = (sha256(&random_token()), sha256(&random_token()));
+        let rotated = store
+            .rotate_refresh_token(&first, (&access, later), (&second, later))
+            .await
+            .unwrap();
+        assert!(rotated.is_some(), "a live refresh token rotates");
+        assert!(store
+            .live_token(&access, TokenKind::StaffAccess)
+            .await
+            .unwrap()
+            .is_some());
+
+        let (access2, third) = (sha256(&random_token()), sha256(&random_token()));
+        let reused = store
+            .rotate_refresh_token(&first, (&access2, later), (&third, later))
+            .await
+            .unwrap();
+        assert!(reused.is_none(), "the old refresh token is spent");
+        assert!(store
+            .live_token(&access2, TokenKind::StaffAccess)
+            .await
+            .unwrap()
+            .is_none());
+
+        assert!(store
+            .rotate_refresh_token(&second, (&access2, later), (&third, later))
+            .await
+            .unwrap()
+            .is_some());
+    }
+
+    #[tokio::test]
+    async fn an_expired_refresh_token_does_not_rotate_and_access_tokens_are_not_refresh_tokens() {
+        let (_dir, store, owner) = store_with_user().await;
+        let expired = sha256(&random_token());
+        store
+            .insert_token(&expired, TokenKind::StaffRefresh, owner, now_ms() - 1)
+            .await
+            .unwrap();
+        let access = sha256(&random_token());
+        store
+            .insert_token(&access, TokenKind::StaffAccess, owner, now_ms() + 60_000)
+            .await
+            .unwrap();
+        let new = (sha256(&random_token()), sha256(&random_token()));
+        for old in [expired, access] {
+            assert!(store
+                .rotate_refresh_token(&old, (&new.0, now_ms() + 1), (&new.1, now_ms() + 1))
+                .await
+                .unwrap()
+                .is_none());
+        }
+    }
+}
