@@ -1,1 +1,448 @@
-fn main() {}
+//! `engage-send-bench`: load benchmark of `POST /v1/campaigns/{id}/messages` over loopback.
+//!
+//! Starts the server in-process on a fresh SQLite file in a temporary directory (or uses
+//! `--url`), seeds the demo workspace, creates a campaign, gets a client-credentials token,
+//! then drives the send endpoint with N concurrent keep-alive connections for a fixed time:
+//! (a) single sends, (b) batches of 100. Prints accepted messages/s and p50/p99 latency.
+//!
+//! ```text
+//! cargo run --release -p engage-server --bin engage-send-bench -- --duration 10 --connections 32
+//! ```
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use clap::Parser;
+use engage_core::wire::{
+    BatchSendResponse, Campaign, CampaignIntegration, ClientTokenResponse, SendMessageRequest,
+    Sender, StaffTokenResponse, Template,
+};
+use engage_server::{SecretKeySource, ServerConfig};
+use hdrhistogram::Histogram;
+use rand::RngCore as _;
+use serde_json::json;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "engage-send-bench",
+    about = "Load benchmark of the send endpoint"
+)]
+struct Args {
+    /// Benchmark a running server instead of starting one in-process (its demo user must exist).
+    #[arg(long)]
+    url: Option<String>,
+    /// Staff user that creates the benchmark campaign.
+    #[arg(long, default_value = "demo@engage.local")]
+    email: String,
+    #[arg(long, default_value = "engage-sandbox")]
+    password: String,
+    /// Concurrent keep-alive connections for single sends.
+    #[arg(long, default_value_t = 32)]
+    connections: usize,
+    /// Concurrent keep-alive connections for batches.
+    #[arg(long, default_value_t = 8)]
+    batch_connections: usize,
+    /// Messages per batch request.
+    #[arg(long, default_value_t = 100)]
+    batch_size: usize,
+    /// Seconds each phase runs.
+    #[arg(long, default_value_t = 10)]
+    duration: u64,
+    /// Seconds of unmeasured warm-up before each phase.
+    #[arg(long, default_value_t = 1)]
+    warmup: u64,
+}
+
+/// Everything a load generator needs, fetched over HTTP like the technical team would.
+struct Target {
+    send_url: String,
+    token: String,
+    request: SendMessageRequest,
+}
+
+#[derive(Debug)]
+enum BenchError {
+    Http(reqwest::Error),
+    Status {
+        what: &'static str,
+        status: u16,
+        body: String,
+    },
+    Setup(String),
+}
+
+impl std::fmt::Display for BenchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BenchError::Http(e) => write!(f, "HTTP error: {e}"),
+            BenchError::Status { what, status, body } => write!(f, "{what}: HTTP {status}: {body}"),
+            BenchError::Setup(what) => f.write_str(what),
+        }
+    }
+}
+
+impl From<reqwest::Error> for BenchError {
+    fn from(e: reqwest::Error) -> Self {
+        BenchError::Http(e)
+    }
+}
+
+async fn expect_json<T: serde::de::DeserializeOwned>(
+    what: &'static str,
+    resp: reqwest::Response,
+) -> Result<T, BenchError> {
+    let status = resp.status();
+    if !status.is_success() {
+        let body = resp.text().await.unwrap_or_default();
+        return Err(BenchError::Status {
+            what,
+            status: status.as_u16(),
+            body,
+        });
+    }
+    Ok(resp.json().await?)
+}
+
+async fn prepare(base_url: &str, args: &Args) -> Result<Target, BenchError> {
+    let http = reqwest::Client::new();
+    let login: StaffTokenResponse = expect_json(
+        "login",
+        http.post(format!("{base_url}/v1/auth/login"))
+            .json(&json!({"email": args.email, "password": args.password}))
+            .send()
+            .await?,
+    )
+    .await?;
+    let staff = login.access_token;
+    let senders: Vec<Sender> = expect_json(
+        "senders",
+        http.get(format!("{base_url}/v1/senders"))
+            .bearer_auth(&staff)
+            .send()
+            .await?,
+    )
+    .await?;
+    let templates: Vec<Template> = expect_json(
+        "templates",
+        http.get(format!("{base_url}/v1/templates"))
+            .bearer_auth(&staff)
+            .send()
+            .await?,
+    )
+    .await?;
+    let sender = senders
+        .first()
+        .ok_or_else(|| BenchError::Setup("no active sender".into()))?;
+    // A realistic template: the one with the most body variables.
+    let template = templates
+        .iter()
+        .max_by_key(|t| t.variables.len())
+        .ok_or_else(|| BenchError::Setup("no approved template".into()))?;
+    let campaign: Campaign = expect_json(
+        "create campaign",
+        http.post(format!("{base_url}/v1/campaigns"))
+            .bearer_auth(&staff)
+            .json(&json!({
+                "name": format!("Benchmark {}", uuid::Uuid::new_v4()),
+                "type": "recurrent",
+                "sender_id": sender.id,
+                "template_id": template.id,
+            }))
+            .send()
+            .await?,
+    )
+    .await?;
+    let integration: CampaignIntegration = expect_json(
+        "integration",
+        http.get(format!(
+            "{base_url}/v1/campaigns/{}/integration",
+            campaign.id
+        ))
+        .bearer_auth(&staff)
+        .send()
+        .await?,
+    )
+    .await?;
+    let token: ClientTokenResponse = expect_json(
+        "oauth token",
+        http.post(&integration.token_url)
+            .basic_auth(&integration.client_id, Some(&integration.client_secret))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await?,
+    )
+    .await?;
+    println!(
+        "campaign {:?} on template {} ({} variables), sender {}",
+        campaign.name,
+        template.name,
+        template.variables.len(),
+        sender.phone
+    );
+    Ok(Target {
+        send_url: integration.send_url,
+        token: token.access_token,
+        request: integration.example_request,
+    })
+}
+
+/// A distinct valid Brazilian mobile number per message.
+fn recipient(n: u64) -> String {
+    format!("+55119{:08}", 87_000_000 + (n % 1_000_000))
+}
+
+struct PhaseResult {
+    requests: u64,
+    messages: u64,
+    errors: u64,
+    first_error: Option<String>,
+    latency_us: Histogram<u64>,
+    elapsed: Duration,
+}
+
+#[derive(Clone, Copy)]
+enum Mode {
+    Single,
+    Batch(usize),
+}
+
+async fn one_request(
+    http: &reqwest::Client,
+    target: &Target,
+    mode: Mode,
+    counter: &mut u64,
+) -> Result<u64, String> {
+    let resp = match mode {
+        Mode::Single => {
+            let mut body = target.request.clone();
+            body.to = recipient(*counter);
+            *counter += 1;
+            http.post(&target.send_url)
+                .bearer_auth(&target.token)
+                .json(&body)
+                .send()
+                .await
+        }
+        Mode::Batch(size) => {
+            let messages: Vec<SendMessageRequest> = (0..size)
+                .map(|_| {
+                    let mut body = target.request.clone();
+                    body.to = recipient(*counter);
+                    *counter += 1;
+                    body
+                })
+                .collect();
+            http.post(&target.send_url)
+                .bearer_auth(&target.token)
+                .json(&json!({ "messages": messages }))
+                .send()
+                .await
+        }
+    }
+    .map_err(|e| e.to_string())?;
+    let status = resp.status();
+    if status != reqwest::StatusCode::ACCEPTED {
+        let body = resp.text().await.unwrap_or_default();
+        return Err(format!("HTTP {status}: {body}"));
+    }
+    match mode {
+        Mode::Single => {
+            resp.bytes().await.map_err(|e| e.to_string())?;
+            Ok(1)
+        }
+        Mode::Batch(_) => {
+            let batch: BatchSendResponse = resp.json().await.map_err(|e| e.to_string())?;
+            Ok(u64::from(batch.accepted))
+        }
+    }
+}
+
+async fn run_phase(
+    target: Arc<Target>,
+    mode: Mode,
+    connections: usize,
+    warmup: Duration,
+    duration: Duration,
+) -> PhaseResult {
+    let warm_until = Instant::now() + warmup;
+    let end = warm_until + duration;
+    let mut tasks = Vec::with_capacity(connections);
+    for worker in 0..connections {
+        let target = Arc::clone(&target);
+        tasks.push(tokio::spawn(async move {
+            // One client per worker: one keep-alive connection each.
+            let http = reqwest::Client::builder()
+                .pool_max_idle_per_host(1)
+                .build()
+                .expect("reqwest client");
+            let mut histogram =
+                Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("histogram bounds");
+            let mut counter = (worker as u64) * 1_000_000_007;
+            let (mut requests, mut messages, mut errors) = (0u64, 0u64, 0u64);
+            let mut first_error = None;
+            loop {
+                let started = Instant::now();
+                if started >= end {
+                    break;
+                }
+                let outcome = one_request(&http, &target, mode, &mut counter).await;
+                if started < warm_until {
+                    continue;
+                }
+                let micros = started.elapsed().as_micros().max(1) as u64;
+                requests += 1;
+                match outcome {
+                    Ok(accepted) => {
+                        messages += accepted;
+                        histogram.saturating_record(micros);
+                    }
+                    Err(e) => {
+                        errors += 1;
+                        first_error.get_or_insert(e);
+                    }
+                }
+            }
+            (requests, messages, errors, first_error, histogram)
+        }));
+    }
+    let mut result = PhaseResult {
+        requests: 0,
+        messages: 0,
+        errors: 0,
+        first_error: None,
+        latency_us: Histogram::new_with_bounds(1, 60_000_000, 3).expect("histogram bounds"),
+        elapsed: duration,
+    };
+    for task in tasks {
+        let (requests, messages, errors, first_error, histogram) = task.await.expect("load task");
+        result.requests += requests;
+        result.messages += messages;
+        result.errors += errors;
+        if result.first_error.is_none() {
+            result.first_error = first_error;
+        }
+        result
+            .latency_us
+            .add(&histogram)
+            .expect("histograms with the same bounds");
+    }
+    // The phase ends at `end`; the last requests may finish slightly later.
+    result.elapsed = duration.max(Instant::now().saturating_duration_since(warm_until));
+    result
+}
+
+fn report(label: &str, connections: usize, r: &PhaseResult) {
+    let secs = r.elapsed.as_secs_f64();
+    let ms = |q: f64| r.latency_us.value_at_quantile(q) as f64 / 1000.0;
+    println!(
+        "{label:<12} connections={connections:<3} requests={:<8} accepted_messages={:<9} \
+         messages/s={:<9.0} requests/s={:<8.0} p50={:.2}ms p99={:.2}ms max={:.2}ms errors={}",
+        r.requests,
+        r.messages,
+        r.messages as f64 / secs,
+        r.requests as f64 / secs,
+        ms(0.50),
+        ms(0.99),
+        r.latency_us.max() as f64 / 1000.0,
+        r.errors,
+    );
+    if let Some(error) = &r.first_error {
+        println!("{label:<12} first error: {error}");
+    }
+}
+
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let args = Args::parse();
+    match run(args).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("engage-send-bench: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<(), BenchError> {
+    let mut _server = None;
+    let mut _dir = None;
+    let base_url = match &args.url {
+        Some(url) => url.trim_end_matches('/').to_string(),
+        None => {
+            let dir = TempDir(
+                std::env::temp_dir().join(format!("engage-send-bench-{}", uuid::Uuid::new_v4())),
+            );
+            std::fs::create_dir_all(&dir.0)
+                .map_err(|e| BenchError::Setup(format!("temp dir: {e}")))?;
+            let database_url = format!("sqlite://{}", dir.0.join("engage.db").display());
+            let mut key = [0u8; 32];
+            rand::thread_rng().fill_bytes(&mut key);
+            let key = base64::engine::general_purpose::STANDARD.encode(key);
+            let listen: SocketAddr = "127.0.0.1:0".parse().expect("loopback address");
+            let server = engage_server::start(ServerConfig {
+                database_url: database_url.clone(),
+                listen,
+                public_url: None,
+                secret_key: SecretKeySource::Env(key.clone()),
+            })
+            .await
+            .map_err(|e| BenchError::Setup(format!("server start: {e}")))?;
+            engage_server::demo::seed_demo(&database_url, &SecretKeySource::Env(key))
+                .await
+                .map_err(|e| BenchError::Setup(format!("demo seed: {e}")))?;
+            println!(
+                "in-process server {} on {}",
+                server.base_url(),
+                database_url
+            );
+            let url = server.base_url();
+            _server = Some(server);
+            _dir = Some(dir);
+            url
+        }
+    };
+    let target = Arc::new(prepare(&base_url, &args).await?);
+    let warmup = Duration::from_secs(args.warmup);
+    let duration = Duration::from_secs(args.duration);
+    let variables: BTreeMap<_, _> = target.request.variables.clone();
+    println!("variables per message: {variables:?}");
+
+    let single = run_phase(
+        Arc::clone(&target),
+        Mode::Single,
+        args.connections,
+        warmup,
+        duration,
+    )
+    .await;
+    report("single", args.connections, &single);
+    let batch = run_phase(
+        Arc::clone(&target),
+        Mode::Batch(args.batch_size),
+        args.batch_connections,
+        warmup,
+        duration,
+    )
+    .await;
+    report(
+        &format!("batch({})", args.batch_size),
+        args.batch_connections,
+        &batch,
+    );
+    if let Some(server) = _server.take() {
+        server.shutdown().await;
+    }
+    Ok(())
+}

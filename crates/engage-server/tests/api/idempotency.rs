@@ -154,3 +154,34 @@ async fn twenty_concurrent_duplicates_create_one_message_and_all_get_its_respons
     assert_eq!(stored.len(), 1);
     assert!(ids.contains(&stored[0].id));
 }
+
+#[tokio::test]
+async fn a_key_used_almost_24_hours_ago_still_replays() {
+    use sqlx::Connection as _;
+    let app = spawn_app().await;
+    let (campaign, template) = app.new_campaign().await;
+    let token = app.client_token().await;
+    let body = body_for(&template, TO);
+    let (s1, b1) = send_with_key(&app, &token, campaign.id, "yesterday", &body).await;
+    assert_eq!(s1, StatusCode::ACCEPTED);
+    // Age the stored key by 23 h 50 min (times are Unix milliseconds).
+    let mut conn = sqlx::SqliteConnection::connect(&app.database_url)
+        .await
+        .unwrap();
+    let aged = sqlx::query("UPDATE idempotency_keys SET created_at = created_at - ?")
+        .bind((23 * 60 + 50) * 60 * 1000_i64)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(aged.rows_affected(), 1);
+    conn.close().await.unwrap();
+
+    let (s2, b2) = send_with_key(&app, &token, campaign.id, "yesterday", &body).await;
+    assert_eq!(s2, StatusCode::ACCEPTED);
+    assert_eq!(
+        serde_json::from_str::<SendAccepted>(&b2).unwrap(),
+        serde_json::from_str::<SendAccepted>(&b1).unwrap()
+    );
+    let staff = app.staff_token().await;
+    assert_eq!(app.campaign_messages(&staff, campaign.id).await.len(), 1);
+}
