@@ -42,6 +42,8 @@ pub enum ApiError {
     PayloadTooLarge { limit: usize },
     #[error("{message}")]
     UnsupportedMediaType { message: String },
+    #[error("this endpoint does not accept this HTTP method; see GET /openapi.json")]
+    MethodNotAllowed,
     #[error("the database is busy; retry shortly")]
     Unavailable,
     #[error("internal error: {0}")]
@@ -103,6 +105,7 @@ impl ApiError {
             ApiError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -119,6 +122,7 @@ impl ApiError {
             ApiError::Conflict { code, field, .. } => (*code, field.map(str::to_owned)),
             ApiError::PayloadTooLarge { .. } => ("payload_too_large", None),
             ApiError::UnsupportedMediaType { .. } => ("unsupported_media_type", None),
+            ApiError::MethodNotAllowed => ("method_not_allowed", None),
             ApiError::Unavailable => ("service_unavailable", None),
             ApiError::Internal(_) => {
                 return wire::ApiError {

@@ -143,6 +143,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async {
             ApiError::not_found("route_not_found", "no such endpoint; see GET /openapi.json")
         })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
