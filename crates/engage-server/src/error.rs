@@ -19,6 +19,8 @@ pub enum ServerError {
         #[source]
         source: std::io::Error,
     },
+    #[error("a background task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -53,6 +55,7 @@ impl ServerError {
             ServerError::Crypto(_) => "crypto_error",
             ServerError::InvalidSecretKey => "invalid_secret_key",
             ServerError::Io { .. } => "io_error",
+            ServerError::Task(_) => "task_failed",
             ServerError::Bind { .. } => "bind_failed",
             ServerError::InvalidInput { .. } => "invalid_input",
             ServerError::NotFound { .. } => "not_found",

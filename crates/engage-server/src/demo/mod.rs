@@ -115,11 +115,7 @@ async fn demo_workspace(store: &Store) -> Result<Uuid, ServerError> {
 /// argon2id off the async threads.
 pub async fn password_hash(password: String) -> Result<String, ServerError> {
     tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(|error| ServerError::Io {
-            context: "password hashing task".into(),
-            source: std::io::Error::other(error.to_string()),
-        })?
+        .await?
         .map_err(ServerError::from)
 }
 

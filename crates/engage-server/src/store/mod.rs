@@ -46,6 +46,12 @@ pub enum StoreError {
     EmailTaken,
     #[error("this workspace already has a sender with this phone number")]
     SenderPhoneTaken,
+    #[error("cannot create the database directory {path}: {source}")]
+    CreateDirectory {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("the message writer has stopped")]
     WriterStopped,
 }
@@ -61,9 +67,11 @@ impl Store {
         if let Some(path) = crate::config::sqlite_path(database_url) {
             if let Some(parent) = path.parent() {
                 if !parent.as_os_str().is_empty() {
-                    std::fs::create_dir_all(parent).map_err(|error| StoreError::Corrupt {
-                        what: "database directory",
-                        detail: error.to_string(),
+                    std::fs::create_dir_all(parent).map_err(|source| {
+                        StoreError::CreateDirectory {
+                            path: parent.to_path_buf(),
+                            source,
+                        }
                     })?;
                 }
             }
