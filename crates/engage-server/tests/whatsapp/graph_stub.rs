@@ -224,7 +224,7 @@ fn admit(
     query: Vec<(String, String)>,
     headers: &HeaderMap,
     body: Option<Value>,
-) -> Result<(), Response> {
+) -> Result<(), Box<Response>> {
     let mut state = state.0.lock().unwrap();
     let authorization = authorization(headers);
     state.received.push(Received {
@@ -236,15 +236,15 @@ fn admit(
         body,
     });
     if let Some(failure) = state.failures.pop_front() {
-        return Err(meta_error(&failure));
+        return Err(Box::new(meta_error(&failure)));
     }
     if let Some(token) = &state.token {
         if authorization.as_deref() != Some(&format!("Bearer {token}")) {
-            return Err(meta_error(&Failure::meta(
+            return Err(Box::new(meta_error(&Failure::meta(
                 401,
                 190,
                 "Error validating access token: Session has expired",
-            )));
+            ))));
         }
     }
     Ok(())
@@ -279,7 +279,7 @@ async fn send_message(
         &headers,
         body.clone(),
     ) {
-        return response;
+        return *response;
     }
     let invalid = |details: &str| {
         meta_error(&Failure::meta(400, 100, "(#100) Invalid parameter").with_details(details))
@@ -392,7 +392,7 @@ async fn list_templates(
         &headers,
         None,
     ) {
-        return response;
+        return *response;
     }
     let s = state.0.lock().unwrap();
     let host = headers
@@ -422,7 +422,7 @@ async fn list_phone_numbers(
         &headers,
         None,
     ) {
-        return response;
+        return *response;
     }
     let s = state.0.lock().unwrap();
     let host = headers

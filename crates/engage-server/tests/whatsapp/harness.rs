@@ -75,7 +75,8 @@ pub struct Setup {
     pub sender_id: Uuid,
     pub template_id: Uuid,
     pub campaign_id: Uuid,
-    pub dir: TempDir,
+    /// Holds the database until the test ends.
+    _dir: TempDir,
 }
 
 pub struct Options {
@@ -246,7 +247,7 @@ impl Setup {
             sender_id,
             template_id,
             campaign_id,
-            dir,
+            _dir: dir,
         }
     }
 

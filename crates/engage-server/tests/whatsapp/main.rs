@@ -5,3 +5,6 @@ mod client;
 mod delivery;
 mod graph_stub;
 mod harness;
+mod queue;
+mod sync;
+mod webhooks;
