@@ -257,33 +257,31 @@ pub(crate) async fn apply_updates(
     updates: &[StatusUpdate],
 ) -> Result<(), StoreError> {
     let now = now_ms();
+    // Advances (the bulk: every delivered message) are applied many rows per statement.
+    let mut advances: Vec<(MessageStatus, MessageStatus, Vec<(&str, Option<&str>)>)> = Vec::new();
+    for update in updates {
+        if let StatusUpdate::Advance {
+            id,
+            from,
+            to,
+            provider_message_id,
+        } = update
+        {
+            let row = (id.as_str(), provider_message_id.as_deref());
+            match advances.iter_mut().find(|(f, t, _)| f == from && t == to) {
+                Some((_, _, rows)) => rows.push(row),
+                None => advances.push((*from, *to, vec![row])),
+            }
+        }
+    }
+    for (from, to, rows) in &advances {
+        for chunk in rows.chunks(INSERT_CHUNK) {
+            advance_many(conn, *from, *to, chunk, now).await?;
+        }
+    }
     for update in updates {
         match update {
-            StatusUpdate::Advance {
-                id,
-                from,
-                to,
-                provider_message_id,
-            } => {
-                let to = enum_str(to);
-                sqlx::query(
-                    "UPDATE messages SET status = ?1,
-                       sent_at = CASE WHEN ?1 IN ('sent', 'delivered', 'read') THEN COALESCE(sent_at, ?2) ELSE sent_at END,
-                       delivered_at = CASE WHEN ?1 IN ('delivered', 'read') THEN COALESCE(delivered_at, ?2) ELSE delivered_at END,
-                       read_at = CASE WHEN ?1 = 'read' THEN COALESCE(read_at, ?2) ELSE read_at END,
-                       provider_message_id = COALESCE(?3, provider_message_id),
-                       error_code = NULL, error_message = NULL,
-                       lease_until = NULL, updated_at = ?2
-                     WHERE id = ?4 AND status = ?5",
-                )
-                .bind(to)
-                .bind(now)
-                .bind(provider_message_id.as_deref())
-                .bind(id)
-                .bind(enum_str(from))
-                .execute(&mut *conn)
-                .await?;
-            }
+            StatusUpdate::Advance { .. } => {}
             StatusUpdate::Retry {
                 id,
                 next_attempt_at,
@@ -325,5 +323,54 @@ pub(crate) async fn apply_updates(
             }
         }
     }
+    Ok(())
+}
+
+/// Moves the messages `rows` (id, provider message id) from `from` to `to` in one statement;
+/// messages no longer in `from` are left alone.
+async fn advance_many(
+    conn: &mut SqliteConnection,
+    from: MessageStatus,
+    to: MessageStatus,
+    rows: &[(&str, Option<&str>)],
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let reached = |status: MessageStatus| {
+        let rank = |s: MessageStatus| match s {
+            MessageStatus::Queued | MessageStatus::Failed => 0,
+            MessageStatus::Sent => 1,
+            MessageStatus::Delivered => 2,
+            MessageStatus::Read => 3,
+        };
+        rank(to) >= rank(status)
+    };
+    let mut builder: QueryBuilder<Sqlite> = QueryBuilder::new("UPDATE messages SET status = ");
+    builder.push_bind(enum_str(&to));
+    for (column, status) in [
+        ("sent_at", MessageStatus::Sent),
+        ("delivered_at", MessageStatus::Delivered),
+        ("read_at", MessageStatus::Read),
+    ] {
+        if reached(status) {
+            builder
+                .push(format_args!(", {column} = COALESCE({column}, "))
+                .push_bind(now)
+                .push(")");
+        }
+    }
+    builder
+        .push(
+            ", provider_message_id = COALESCE(v.column2, messages.provider_message_id), \
+             error_code = NULL, error_message = NULL, lease_until = NULL, updated_at = ",
+        )
+        .push_bind(now)
+        .push(" FROM (");
+    builder.push_values(rows, |mut row, (id, provider_id)| {
+        row.push_bind(*id).push_bind(*provider_id);
+    });
+    builder
+        .push(") AS v WHERE messages.id = v.column1 AND messages.status = ")
+        .push_bind(enum_str(&from));
+    builder.build().execute(&mut *conn).await?;
     Ok(())
 }
