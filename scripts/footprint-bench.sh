@@ -84,8 +84,9 @@ fi
 deb="$(ls -t "$target"/release/bundle/deb/*.deb 2>/dev/null | head -1 || true)"
 
 # ---------------------------------------------------------------- 2. sandbox with 1,000 campaigns
-cargo build -p engage-server --bin engage-server
-server_bin="$target/debug/engage-server"
+# Release too: the engage-server library is already built in release as a part of the app.
+cargo build --release -p engage-server --bin engage-server
+server_bin="$target/release/engage-server"
 data_dir="$(mktemp -d -t engage-footprint-XXXXXX)"
 trap 'rm -rf "$data_dir"' EXIT
 # The layout of the embedded sandbox (engage_server::sandbox::start_sandbox):
