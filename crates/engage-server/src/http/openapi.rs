@@ -18,6 +18,8 @@ use super::{auth, campaigns, catalog, health, messages, oauth, send};
         campaigns::list_messages,
         send::send_messages,
         messages::get_message,
+        crate::whatsapp::http::verify, crate::whatsapp::http::notify,
+        crate::whatsapp::http::create_sender, crate::whatsapp::http::sync,
     ),
     components(schemas(
         engage_core::wire::BatchSendRequest,

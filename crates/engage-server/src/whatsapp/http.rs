@@ -60,7 +60,16 @@ fn setting(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
-async fn verify(Query(query): Query<HandshakeQuery>) -> Response {
+/// Meta's webhook subscription handshake: answers `hub.challenge` when `hub.mode` is
+/// `subscribe` and `hub.verify_token` is `ENGAGE_WHATSAPP_VERIFY_TOKEN`.
+#[utoipa::path(get, path = "/webhooks/whatsapp", tag = "whatsapp",
+    params(("hub.mode" = String, Query, description = "`subscribe`"),
+           ("hub.verify_token" = String, Query, description = "The configured verify token"),
+           ("hub.challenge" = String, Query, description = "Echoed back on success")),
+    responses((status = 200, description = "The challenge, as text/plain", body = String),
+              (status = 403, description = "`invalid_hub_mode`, `invalid_verify_token`, `missing_hub_challenge`", body = ApiErrorBody),
+              (status = 503, description = "`webhook_not_configured`", body = ApiErrorBody)))]
+pub async fn verify(Query(query): Query<HandshakeQuery>) -> Response {
     let Some(token) = setting(VERIFY_TOKEN_ENV) else {
         return error(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -81,15 +90,26 @@ async fn verify(Query(query): Query<HandshakeQuery>) -> Response {
 }
 
 /// What a notification changed.
-#[derive(Debug, Serialize)]
-struct NotifyOutcome {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct NotifyOutcome {
     /// Events that changed something.
-    applied: u32,
+    pub applied: u32,
     /// Repeated, late (a status behind the current one) or unknown ids.
-    ignored: u32,
+    pub ignored: u32,
 }
 
-async fn notify(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+/// Meta's notifications: message statuses (`sent`, `delivered`, `read`, `failed`) by WhatsApp
+/// message id — idempotent, never backwards, unknown ids ignored — and
+/// `message_template_status_update`. The body must be signed: `X-Hub-Signature-256:
+/// sha256=<HMAC-SHA256 of the raw body with ENGAGE_WHATSAPP_APP_SECRET>`.
+#[utoipa::path(post, path = "/webhooks/whatsapp", tag = "whatsapp",
+    params(("X-Hub-Signature-256" = String, Header, description = "sha256=<hex HMAC-SHA256 of the raw body>")),
+    request_body(content = Object, content_type = "application/json", description = "Meta's notification: `{\"object\": \"whatsapp_business_account\", \"entry\": [...]}`"),
+    responses((status = 200, body = NotifyOutcome),
+              (status = 400, description = "`invalid_notification`", body = ApiErrorBody),
+              (status = 401, description = "`signature_missing`, `invalid_signature`: nothing changed", body = ApiErrorBody),
+              (status = 503, description = "`webhook_not_configured`", body = ApiErrorBody)))]
+pub async fn notify(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let Some(secret) = setting(APP_SECRET_ENV) else {
         return error(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -221,18 +241,29 @@ fn refusal(failure: WhatsAppError) -> Response {
 }
 
 /// `POST /v1/whatsapp/senders`.
-#[derive(Debug, Deserialize)]
-struct CreateCloudSender {
-    name: String,
-    phone: String,
-    phone_number_id: String,
-    waba_id: String,
-    access_token: String,
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct CreateCloudSender {
+    pub name: String,
+    /// E.164.
+    pub phone: String,
+    /// Cloud API phone number id.
+    pub phone_number_id: String,
+    /// WhatsApp Business Account id.
+    pub waba_id: String,
+    /// System-user access token (stored encrypted, never returned).
+    pub access_token: String,
+    /// Messages per second (default 80).
     #[serde(default)]
-    rate_per_second: Option<u32>,
+    pub rate_per_second: Option<u32>,
 }
 
-async fn create_sender(
+/// Adds a whatsapp_cloud sender (its access token is stored encrypted).
+#[utoipa::path(post, path = "/v1/whatsapp/senders", tag = "whatsapp", security(("staff" = [])),
+    request_body = CreateCloudSender,
+    responses((status = 201, body = engage_core::wire::Sender),
+              (status = 409, description = "`phone_number_id_taken`, `sender_phone_taken`", body = ApiErrorBody),
+              (status = 422, description = "`invalid_input` (names the field)", body = ApiErrorBody)))]
+pub async fn create_sender(
     State(state): State<AppState>,
     staff: StaffUser,
     ApiJson(request): ApiJson<CreateCloudSender>,
@@ -263,7 +294,13 @@ async fn create_sender(
     }
 }
 
-async fn sync(State(state): State<AppState>, staff: StaffUser) -> Response {
+/// "Sync from WhatsApp": fetches the templates (every page) and phone numbers of the
+/// workspace's WhatsApp Business Accounts and updates its templates and senders.
+#[utoipa::path(post, path = "/v1/whatsapp/sync", tag = "whatsapp", security(("staff" = [])),
+    responses((status = 200, body = SyncReport),
+              (status = 409, description = "`no_whatsapp_sender`", body = ApiErrorBody),
+              (status = 502, description = "Meta's error, as `whatsapp_<code>`", body = ApiErrorBody)))]
+pub async fn sync(State(state): State<AppState>, staff: StaffUser) -> Response {
     let client = GraphClient::from_env();
     match sync_workspace(&state.store, &state.secret_key, &client, staff.workspace_id).await {
         Ok(report) => (StatusCode::OK, Json::<SyncReport>(report)).into_response(),

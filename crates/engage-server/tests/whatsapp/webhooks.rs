@@ -185,3 +185,24 @@ async fn template_events_of_another_business_account_change_nothing() {
     app.wait_status(id, MessageStatus::Sent).await;
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_whatsapp_routes_are_in_the_openapi_document() {
+    let _env = serial().await;
+    let app = Setup::new(Options::default()).await;
+    let doc: Value = app
+        .http
+        .get(app.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let paths = &doc["paths"];
+    assert!(paths["/webhooks/whatsapp"]["get"].is_object(), "{paths}");
+    assert!(paths["/webhooks/whatsapp"]["post"].is_object());
+    assert!(paths["/v1/whatsapp/senders"]["post"].is_object());
+    assert!(paths["/v1/whatsapp/sync"]["post"].is_object());
+    app.shutdown().await;
+}
