@@ -258,7 +258,7 @@ pub(crate) async fn apply_updates(
 ) -> Result<(), StoreError> {
     let now = now_ms();
     // Advances (the bulk: every delivered message) are applied many rows per statement.
-    let mut advances: Vec<(MessageStatus, MessageStatus, Vec<(&str, Option<&str>)>)> = Vec::new();
+    let mut advances: Vec<AdvanceGroup<'_>> = Vec::new();
     for update in updates {
         if let StatusUpdate::Advance {
             id,
@@ -325,6 +325,13 @@ pub(crate) async fn apply_updates(
     }
     Ok(())
 }
+
+/// Messages moving from one status to another: (from, to, [(id, provider message id)]).
+type AdvanceGroup<'a> = (
+    MessageStatus,
+    MessageStatus,
+    Vec<(&'a str, Option<&'a str>)>,
+);
 
 /// Moves the messages `rows` (id, provider message id) from `from` to `to` in one statement;
 /// messages no longer in `from` are left alone.
