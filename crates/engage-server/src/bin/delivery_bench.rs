@@ -1,0 +1,212 @@
+//! Delivery throughput of the whatsapp_cloud provider: queue → Cloud API stand-in.
+//!
+//! Sets up a server (SQLite in a temp dir) with a whatsapp_cloud sender whose Graph API is
+//! a minimal in-process stand-in answering Meta's success body, stops it, puts `N` queued
+//! messages in the queue, starts the server again and measures how long the worker takes
+//! to deliver them all (every message POSTed to the stand-in and recorded `sent`), with
+//! the CPU time of the process (server and stand-in together) over that time.
+//!
+//! `engage-delivery-bench [N]` (default 20000). Pacing is lifted (the number's rate set
+//! high), so this measures the pipeline, not Meta's 80/s.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::State;
+use axum::routing::post;
+use axum::{Json, Router};
+use base64::Engine as _;
+use engage_server::store::{now_ms, NewTemplate, Store};
+use engage_server::whatsapp::senders::{create_cloud_sender, CloudSenderInput};
+use engage_server::{SecretKeySource, ServerConfig};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+async fn accept(State(count): State<Arc<AtomicU64>>, Json(body): Json<Value>) -> Json<Value> {
+    let n = count.fetch_add(1, Ordering::Relaxed) + 1;
+    let to = body["to"].as_str().unwrap_or_default().to_owned();
+    Json(json!({
+        "messaging_product": "whatsapp",
+        "contacts": [{"input": to, "wa_id": to}],
+        "messages": [{"id": format!("wamid.BENCH{n:012}")}]
+    }))
+}
+
+/// User + system CPU seconds of this process so far.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    // Fields 14 and 15 of stat (utime, stime) are 12 and 13 after the command name.
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+fn config(database_url: &str, key: &str) -> ServerConfig {
+    ServerConfig {
+        database_url: database_url.to_owned(),
+        listen: "127.0.0.1:0".parse().expect("address"),
+        public_url: None,
+        secret_key: SecretKeySource::Env(key.to_owned()),
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let count: usize = std::env::args()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(20_000);
+
+    let accepted = Arc::new(AtomicU64::new(0));
+    let app = Router::new()
+        .route("/v23.0/{id}/messages", post(accept))
+        .with_state(accepted.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let graph = format!("http://{}/v23.0", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await.expect("stand-in") });
+    std::env::set_var("ENGAGE_WHATSAPP_GRAPH_URL", &graph);
+    std::env::set_var("ENGAGE_WHATSAPP_RATE_PER_SECOND", "1000000");
+    std::env::set_var("ENGAGE_WHATSAPP_RECIPIENT_INTERVAL_MS", "0");
+
+    let dir = std::env::temp_dir().join(format!("engage-delivery-bench-{}", Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let database_url = format!("sqlite://{}?mode=rwc", dir.join("bench.db").display());
+    let key_bytes: [u8; 32] = rand::random();
+    let key_b64 = base64::engine::general_purpose::STANDARD.encode(key_bytes);
+    let key = engage_server::crypto::SecretKey::from_bytes(key_bytes);
+
+    // Set-up: demo workspace, a whatsapp_cloud sender, a template, a campaign.
+    let server = engage_server::start(config(&database_url, &key_b64))
+        .await
+        .expect("server");
+    let creds =
+        engage_server::demo::seed_demo(&database_url, &SecretKeySource::Env(key_b64.clone()))
+            .await
+            .expect("demo");
+    server.shutdown().await;
+    let store = Store::connect(&database_url).await.expect("store");
+    let workspace = creds.workspace_id;
+    let sender_id = create_cloud_sender(
+        &store,
+        &key,
+        CloudSenderInput {
+            workspace_id: workspace,
+            name: "Bench".into(),
+            phone: "+5511955550000".into(),
+            phone_number_id: "106540352242922".into(),
+            waba_id: "102290129340398".into(),
+            access_token: "EAAJB-bench".into(),
+            rate_per_second: Some(10_000),
+            inactive: false,
+        },
+    )
+    .await
+    .expect("sender");
+    let template = engage_core::parse_meta_template(&json!({
+        "name": "bench_update", "language": "pt_BR", "status": "APPROVED", "category": "UTILITY",
+        "components": [{"type": "BODY", "text": "Olá {{1}}, pedido {{2}}.", "example": {"body_text": [["Ana", "A1"]]}}]
+    }))
+    .expect("template")
+    .to_wire(Uuid::nil());
+    let template_id = store
+        .upsert_template(NewTemplate {
+            workspace_id: workspace,
+            name: &template.name,
+            language: &template.language,
+            category: template.category,
+            status: template.status,
+            components: &template.components,
+            variables: &template.variables,
+        })
+        .await
+        .expect("template stored");
+    let campaign_id = Uuid::now_v7();
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO campaigns (id, workspace_id, name, name_key, type, status, sender_id, template_id, created_at, updated_at)
+         VALUES (?, ?, 'Bench', 'bench', 'recurrent', 'active', ?, ?, ?, ?)",
+    )
+    .bind(campaign_id.to_string())
+    .bind(workspace.to_string())
+    .bind(sender_id.to_string())
+    .bind(template_id.to_string())
+    .bind(now)
+    .bind(now)
+    .execute(store.pool())
+    .await
+    .expect("campaign");
+
+    // N queued messages, to distinct recipients.
+    let mut tx = store.pool().begin().await.expect("tx");
+    for i in 0..count {
+        sqlx::query(
+            "INSERT INTO messages (id, workspace_id, campaign_id, sender_id, to_phone, variables, rendered, text,
+                                   status, next_attempt_at, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, 'Olá', 'queued', ?, ?, ?)",
+        )
+        .bind(Uuid::now_v7().to_string())
+        .bind(workspace.to_string())
+        .bind(campaign_id.to_string())
+        .bind(sender_id.to_string())
+        .bind(format!("+55119{:08}", 10_000_000 + i))
+        .bind(format!(r#"{{"1":"Ana","2":"A{i}"}}"#))
+        .bind(r#"{"header":null,"body":"Olá","footer":null,"buttons":[]}"#)
+        .bind(now)
+        .bind(now)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .expect("message");
+    }
+    tx.commit().await.expect("commit");
+
+    // Deliver them.
+    let cpu_before = cpu_seconds();
+    let started = Instant::now();
+    let server = engage_server::start(config(&database_url, &key_b64))
+        .await
+        .expect("server");
+    loop {
+        let sent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE status = 'sent'")
+            .fetch_one(store.pool())
+            .await
+            .expect("count");
+        if sent as usize >= count {
+            break;
+        }
+        let failed: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE status = 'failed'")
+                .fetch_one(store.pool())
+                .await
+                .expect("count");
+        assert_eq!(failed, 0, "a bench message failed");
+        assert!(started.elapsed() < Duration::from_secs(600), "too slow");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let cpu = cpu_seconds() - cpu_before;
+    server.shutdown().await;
+    store.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+
+    println!(
+        "{}",
+        json!({
+            "messages": count,
+            "posted_to_stand_in": accepted.load(Ordering::Relaxed),
+            "seconds": (elapsed * 1000.0).round() / 1000.0,
+            "messages_per_second": (count as f64 / elapsed).round(),
+            "cpu_seconds": (cpu * 100.0).round() / 100.0,
+            "cpu_percent_of_one_core": (cpu / elapsed * 100.0).round(),
+        })
+    );
+}
