@@ -126,7 +126,7 @@ const INSERT_CHUNK: usize = 100;
 /// Inserts messages on an open transaction's connection.
 pub(crate) async fn insert_messages(
     conn: &mut SqliteConnection,
-    messages: &[NewMessage],
+    messages: &[&NewMessage],
 ) -> Result<(), sqlx::Error> {
     for chunk in messages.chunks(INSERT_CHUNK) {
         let mut builder: QueryBuilder<Sqlite> = QueryBuilder::new(

@@ -200,16 +200,26 @@ async fn commit_sends(store: &Store, mut jobs: Vec<SendJob>) {
 async fn commit_group(store: &Store, jobs: &[SendJob]) -> Result<Vec<WriteOutcome>, StoreError> {
     let mut tx = store.pool().begin().await?;
     let mut outcomes = Vec::with_capacity(jobs.len());
+    // Requests without an Idempotency-Key share multi-row INSERTs; keyed requests claim
+    // their key first and write only when it is new.
+    let mut unkeyed: Vec<&NewMessage> = Vec::new();
     for job in jobs {
-        if let Some(key) = &job.request.idempotency {
-            if let Some(existing) = claim_key(&mut tx, key).await? {
-                outcomes.push(WriteOutcome::KeyExists(existing));
-                continue;
+        match &job.request.idempotency {
+            Some(key) => match claim_key(&mut tx, key).await? {
+                Some(existing) => outcomes.push(WriteOutcome::KeyExists(existing)),
+                None => {
+                    let messages: Vec<&NewMessage> = job.request.messages.iter().collect();
+                    insert_messages(&mut tx, &messages).await?;
+                    outcomes.push(WriteOutcome::Committed);
+                }
+            },
+            None => {
+                unkeyed.extend(job.request.messages.iter());
+                outcomes.push(WriteOutcome::Committed);
             }
         }
-        insert_messages(&mut tx, &job.request.messages).await?;
-        outcomes.push(WriteOutcome::Committed);
     }
+    insert_messages(&mut tx, &unkeyed).await?;
     tx.commit().await?;
     Ok(outcomes)
 }
