@@ -151,6 +151,15 @@ pub enum WhatsappCommand {
         #[arg(long)]
         workspace: Uuid,
     },
+    /// Set the workspace's own webhook verify token and app secret (read from stdin) → {}.
+    Settings {
+        #[command(flatten)]
+        db: DatabaseArgs,
+        #[arg(long)]
+        workspace: Uuid,
+        #[arg(long)]
+        verify_token: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -315,6 +324,14 @@ pub async fn run(command: Command) -> Result<Value, ServerError> {
         Command::Whatsapp {
             command: WhatsappCommand::Sync { db, workspace },
         } => crate::whatsapp::cli::sync(&database_url(&db), workspace).await,
+        Command::Whatsapp {
+            command:
+                WhatsappCommand::Settings {
+                    db,
+                    workspace,
+                    verify_token,
+                },
+        } => crate::whatsapp::cli::settings(&database_url(&db), workspace, &verify_token).await,
         Command::Sender {
             command:
                 SenderCommand::Create {

@@ -20,6 +20,7 @@ use super::{auth, campaigns, catalog, health, messages, oauth, send};
         messages::get_message,
         crate::whatsapp::http::verify, crate::whatsapp::http::notify,
         crate::whatsapp::http::create_sender, crate::whatsapp::http::sync,
+        crate::whatsapp::http::set_settings,
     ),
     components(schemas(
         engage_core::wire::BatchSendRequest,

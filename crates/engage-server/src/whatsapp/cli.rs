@@ -11,7 +11,7 @@ use crate::error::ServerError;
 use crate::store::Store;
 
 use super::client::GraphClient;
-use super::senders::{create_cloud_sender, CloudSenderInput};
+use super::senders::{create_cloud_sender, set_webhook_settings, CloudSenderInput};
 use super::sync::sync_workspace;
 use super::WhatsAppError;
 
@@ -69,4 +69,25 @@ pub async fn sync(database_url: &str, workspace: Uuid) -> Result<Value, ServerEr
     let result = sync_workspace(&store, &key, &GraphClient::from_env(), workspace).await;
     store.close().await;
     Ok(serde_json::to_value(result?).expect("the sync report serialises"))
+}
+
+/// Reads the app secret from stdin and stores the workspace's webhook settings → `{}`.
+pub async fn settings(
+    database_url: &str,
+    workspace: Uuid,
+    verify_token: &str,
+) -> Result<Value, ServerError> {
+    let mut secret = String::new();
+    std::io::stdin()
+        .read_to_string(&mut secret)
+        .map_err(|source| ServerError::Io {
+            context: "reading the app secret from stdin".into(),
+            source,
+        })?;
+    let key = SecretKeySource::from_env_or_beside(database_url).load()?;
+    let store = open(database_url, workspace).await?;
+    let result = set_webhook_settings(&store, &key, workspace, secret.trim(), verify_token).await;
+    store.close().await;
+    result?;
+    Ok(json!({}))
 }

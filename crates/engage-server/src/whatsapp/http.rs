@@ -11,12 +11,13 @@ use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use engage_core::wire::{self, ApiErrorBody, MessageStatus};
 use engage_core::MessageStatusExt;
 use engage_core::Transition;
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 use crate::http::extractor::{ApiJson, StaffUser};
 use crate::http::AppState;
@@ -26,7 +27,8 @@ use super::client::GraphClient;
 use super::senders::{create_cloud_sender, CloudSenderInput};
 use super::sync::{sync_workspace, SyncReport};
 use super::webhook::{
-    handshake, parse_notification, verify_signature, HandshakeQuery, WebhookEvent, SIGNATURE_HEADER,
+    handshake, parse_notification, verify_signature, HandshakeQuery, SignatureError, WebhookEvent,
+    SIGNATURE_HEADER,
 };
 use super::{WhatsAppError, APP_SECRET_ENV, VERIFY_TOKEN_ENV};
 
@@ -35,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/webhooks/whatsapp", get(verify).post(notify))
         .route("/v1/whatsapp/senders", post(create_sender))
         .route("/v1/whatsapp/sync", post(sync))
+        .route("/v1/whatsapp/settings", put(set_settings))
 }
 
 fn error(
@@ -69,24 +72,57 @@ fn setting(name: &str) -> Option<String> {
     responses((status = 200, description = "The challenge, as text/plain", body = String),
               (status = 403, description = "`invalid_hub_mode`, `invalid_verify_token`, `missing_hub_challenge`", body = ApiErrorBody),
               (status = 503, description = "`webhook_not_configured`", body = ApiErrorBody)))]
-pub async fn verify(Query(query): Query<HandshakeQuery>) -> Response {
-    let Some(token) = setting(VERIFY_TOKEN_ENV) else {
+pub async fn verify(
+    State(state): State<AppState>,
+    Query(query): Query<HandshakeQuery>,
+) -> Response {
+    let mut tokens: Vec<String> = setting(VERIFY_TOKEN_ENV).into_iter().collect();
+    match state.store.webhook_verify_tokens().await {
+        Ok(sealed) => tokens.extend(
+            sealed
+                .iter()
+                .filter_map(|s| state.secret_key.decrypt(s).ok()),
+        ),
+        Err(failure) => return internal(failure),
+    }
+    if tokens.is_empty() {
         return error(
             StatusCode::SERVICE_UNAVAILABLE,
             "webhook_not_configured",
-            format!("{VERIFY_TOKEN_ENV} is not set on this server"),
+            format!("no verify token: set {VERIFY_TOKEN_ENV} or a workspace's WhatsApp settings"),
             None,
         );
-    };
-    match handshake(&query, &token) {
-        Ok(challenge) => (StatusCode::OK, challenge).into_response(),
-        Err(refused) => error(
-            StatusCode::FORBIDDEN,
-            refused.code(),
-            refused.to_string(),
-            Some(refused.field()),
-        ),
     }
+    let mut refusal = None;
+    for token in &tokens {
+        match handshake(&query, token) {
+            Ok(challenge) => return (StatusCode::OK, challenge).into_response(),
+            Err(refused) => refusal = Some(refused),
+        }
+    }
+    let refused = refusal.expect("at least one token was tried");
+    error(
+        StatusCode::FORBIDDEN,
+        refused.code(),
+        refused.to_string(),
+        Some(refused.field()),
+    )
+}
+
+/// The WhatsApp Business Account ids (`entry[].id`) a notification claims to be about; read
+/// before verification only to pick the workspace secrets to try.
+fn claimed_wabas(body: &[u8]) -> Vec<String> {
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return Vec::new();
+    };
+    value
+        .get("entry")
+        .and_then(serde_json::Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| entry.get("id").and_then(serde_json::Value::as_str))
+        .map(str::to_owned)
+        .collect()
 }
 
 /// What a notification changed.
@@ -110,25 +146,58 @@ pub struct NotifyOutcome {
               (status = 401, description = "`signature_missing`, `invalid_signature`: nothing changed", body = ApiErrorBody),
               (status = 503, description = "`webhook_not_configured`", body = ApiErrorBody)))]
 pub async fn notify(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let Some(secret) = setting(APP_SECRET_ENV) else {
+    // The server-wide secret, then the secrets of the workspaces the body names.
+    let mut secrets: Vec<(Option<Uuid>, String)> = setting(APP_SECRET_ENV)
+        .map(|secret| (None, secret))
+        .into_iter()
+        .collect();
+    match state
+        .store
+        .webhook_secrets_for_wabas(&claimed_wabas(&body))
+        .await
+    {
+        Ok(found) => secrets.extend(found.into_iter().filter_map(|(workspace, sealed)| {
+            Some((Some(workspace), state.secret_key.decrypt(&sealed).ok()?))
+        })),
+        Err(failure) => return internal(failure),
+    }
+    if secrets.is_empty() {
         return error(
             StatusCode::SERVICE_UNAVAILABLE,
             "webhook_not_configured",
-            format!("{APP_SECRET_ENV} is not set on this server"),
+            format!("no app secret: set {APP_SECRET_ENV} or the workspace's WhatsApp settings"),
             None,
         );
-    };
+    }
     let signature = headers
         .get(SIGNATURE_HEADER)
         .map(|v| v.to_str().unwrap_or("<not text>"));
-    if let Err(refused) = verify_signature(secret.as_bytes(), &body, signature) {
-        return error(
-            StatusCode::UNAUTHORIZED,
-            refused.code(),
-            refused.to_string(),
-            Some("X-Hub-Signature-256"),
-        );
+    let mut verdict = Err(SignatureError::Mismatch);
+    for (workspace, secret) in &secrets {
+        match verify_signature(secret.as_bytes(), &body, signature) {
+            Ok(()) => {
+                verdict = Ok(*workspace);
+                break;
+            }
+            Err(SignatureError::Mismatch) => {}
+            Err(other) => {
+                verdict = Err(other);
+                break;
+            }
+        }
     }
+    // A workspace's own secret only vouches for that workspace's messages and templates.
+    let scope = match verdict {
+        Ok(scope) => scope,
+        Err(refused) => {
+            return error(
+                StatusCode::UNAUTHORIZED,
+                refused.code(),
+                refused.to_string(),
+                Some("X-Hub-Signature-256"),
+            )
+        }
+    };
     let events = match parse_notification(&body) {
         Ok(events) => events,
         Err(refused) => {
@@ -156,6 +225,16 @@ pub async fn notify(State(state): State<AppState>, headers: HeaderMap, body: Byt
                     outcome.ignored += 1;
                     continue;
                 };
+                if let Some(workspace) = scope {
+                    match state.store.message_workspace(&id).await {
+                        Ok(Some(owner)) if owner == workspace => {}
+                        Ok(_) => {
+                            outcome.ignored += 1;
+                            continue;
+                        }
+                        Err(failure) => return internal(failure),
+                    }
+                }
                 if current.transition_to(report.status) != Transition::Advance {
                     outcome.ignored += 1;
                     continue;
@@ -186,6 +265,7 @@ pub async fn notify(State(state): State<AppState>, headers: HeaderMap, body: Byt
                 let campaigns = match state
                     .store
                     .set_template_status_from_meta(
+                        scope,
                         waba_id,
                         change.template_id.as_deref(),
                         change.name.as_deref(),
@@ -304,6 +384,40 @@ pub async fn sync(State(state): State<AppState>, staff: StaffUser) -> Response {
     let client = GraphClient::from_env();
     match sync_workspace(&state.store, &state.secret_key, &client, staff.workspace_id).await {
         Ok(report) => (StatusCode::OK, Json::<SyncReport>(report)).into_response(),
+        Err(failure) => refusal(failure),
+    }
+}
+
+/// `PUT /v1/whatsapp/settings`: the workspace's own webhook app secret and verify token.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct WebhookSettings {
+    /// The Meta app secret that signs this workspace's notifications (stored encrypted).
+    pub app_secret: String,
+    /// The token Meta echoes in the subscription handshake (stored encrypted).
+    pub verify_token: String,
+}
+
+/// Sets the workspace's webhook app secret and verify token (used beside the server-wide
+/// `ENGAGE_WHATSAPP_APP_SECRET` / `ENGAGE_WHATSAPP_VERIFY_TOKEN`).
+#[utoipa::path(put, path = "/v1/whatsapp/settings", tag = "whatsapp", security(("staff" = [])),
+    request_body = WebhookSettings,
+    responses((status = 204, description = "Saved"),
+              (status = 422, description = "`invalid_input` (names the field)", body = ApiErrorBody)))]
+pub async fn set_settings(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    ApiJson(request): ApiJson<WebhookSettings>,
+) -> Response {
+    match super::senders::set_webhook_settings(
+        &state.store,
+        &state.secret_key,
+        staff.workspace_id,
+        &request.app_secret,
+        &request.verify_token,
+    )
+    .await
+    {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(failure) => refusal(failure),
     }
 }

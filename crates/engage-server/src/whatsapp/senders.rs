@@ -99,3 +99,26 @@ pub async fn create_cloud_sender(
         })
         .await?)
 }
+
+/// Checks and stores the workspace's webhook app secret and verify token (sealed).
+pub async fn set_webhook_settings(
+    store: &Store,
+    key: &SecretKey,
+    workspace_id: Uuid,
+    app_secret: &str,
+    verify_token: &str,
+) -> Result<(), WhatsAppError> {
+    for (field, value) in [("app_secret", app_secret), ("verify_token", verify_token)] {
+        if value.trim().is_empty() || value.trim().chars().any(char::is_whitespace) {
+            return Err(invalid(field, "required, without spaces"));
+        }
+    }
+    store
+        .set_webhook_settings(
+            workspace_id,
+            &key.encrypt(app_secret.trim()),
+            &key.encrypt(verify_token.trim()),
+        )
+        .await?;
+    Ok(())
+}

@@ -207,6 +207,75 @@ impl Store {
         Ok(())
     }
 
+    /// Sets (or replaces) the workspace's webhook app secret and verify token (sealed).
+    pub async fn set_webhook_settings(
+        &self,
+        workspace_id: Uuid,
+        app_secret_encrypted: &[u8],
+        verify_token_encrypted: &[u8],
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO whatsapp_settings (workspace_id, app_secret_encrypted, verify_token_encrypted, updated_at)
+             VALUES (?, ?, ?, ?)
+             ON CONFLICT (workspace_id) DO UPDATE SET
+               app_secret_encrypted = excluded.app_secret_encrypted,
+               verify_token_encrypted = excluded.verify_token_encrypted,
+               updated_at = excluded.updated_at",
+        )
+        .bind(workspace_id.to_string())
+        .bind(app_secret_encrypted)
+        .bind(verify_token_encrypted)
+        .bind(now_ms())
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Sealed app secrets of the workspaces whose senders belong to one of `waba_ids`.
+    pub async fn webhook_secrets_for_wabas(
+        &self,
+        waba_ids: &[String],
+    ) -> Result<Vec<(Uuid, Vec<u8>)>, StoreError> {
+        let mut found: Vec<(Uuid, Vec<u8>)> = Vec::new();
+        for waba_id in waba_ids {
+            let rows = sqlx::query_as::<_, (String, Vec<u8>)>(
+                "SELECT w.workspace_id, w.app_secret_encrypted FROM whatsapp_settings w
+                 WHERE w.workspace_id IN (SELECT workspace_id FROM senders WHERE waba_id = ?)",
+            )
+            .bind(waba_id)
+            .fetch_all(self.pool())
+            .await?;
+            for (workspace, sealed) in rows {
+                let workspace = parse_uuid("workspace id", &workspace)?;
+                if !found.iter().any(|(w, _)| *w == workspace) {
+                    found.push((workspace, sealed));
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// Every workspace's sealed verify token.
+    pub async fn webhook_verify_tokens(&self) -> Result<Vec<Vec<u8>>, StoreError> {
+        Ok(
+            sqlx::query_scalar::<_, Vec<u8>>(
+                "SELECT verify_token_encrypted FROM whatsapp_settings",
+            )
+            .fetch_all(self.pool())
+            .await?,
+        )
+    }
+
+    /// The workspace of a message.
+    pub async fn message_workspace(&self, message_id: &str) -> Result<Option<Uuid>, StoreError> {
+        sqlx::query_scalar::<_, String>("SELECT workspace_id FROM messages WHERE id = ?")
+            .bind(message_id)
+            .fetch_optional(self.pool())
+            .await?
+            .map(|w| parse_uuid("workspace id", &w))
+            .transpose()
+    }
+
     /// The message (id, status) with this WhatsApp message id.
     pub async fn message_by_provider_id(
         &self,
@@ -227,6 +296,7 @@ impl Store {
     /// Returns the campaigns using them (their cached send contexts are stale).
     pub async fn set_template_status_from_meta(
         &self,
+        only_workspace: Option<Uuid>,
         waba_id: &str,
         meta_template_id: Option<&str>,
         name: Option<&str>,
@@ -236,6 +306,7 @@ impl Store {
         let ids = sqlx::query_scalar::<_, String>(
             "UPDATE templates SET status = ?, updated_at = ?
              WHERE workspace_id IN (SELECT workspace_id FROM senders WHERE waba_id = ?)
+               AND (? IS NULL OR workspace_id = ?)
                AND ((? IS NOT NULL AND meta_template_id = ?)
                     OR (meta_template_id IS NULL OR ? IS NULL) AND name = ? AND language = ?)
              RETURNING id",
@@ -243,6 +314,8 @@ impl Store {
         .bind(enum_str(&status))
         .bind(now_ms())
         .bind(waba_id)
+        .bind(only_workspace.map(|w| w.to_string()))
+        .bind(only_workspace.map(|w| w.to_string()))
         .bind(meta_template_id)
         .bind(meta_template_id)
         .bind(meta_template_id)

@@ -261,5 +261,29 @@ async fn the_cli_creates_a_cloud_sender_with_the_token_from_stdin_and_syncs() {
         report["senders_deactivated"], 1,
         "Loja 2 is not listed by Meta: {report}"
     );
+
+    let (ok, _, err) = cli(
+        &app,
+        &[
+            "whatsapp",
+            "settings",
+            "--workspace",
+            &workspace,
+            "--verify-token",
+            "cli-token-9",
+        ],
+        "cli-secret-9\n",
+    )
+    .await;
+    assert!(ok, "{err}");
+    let handshake = app
+        .http
+        .get(app.url(
+            "/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=cli-token-9&hub.challenge=5",
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(handshake.status(), StatusCode::OK);
     app.shutdown().await;
 }

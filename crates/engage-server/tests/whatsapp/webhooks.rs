@@ -206,3 +206,55 @@ async fn the_whatsapp_routes_are_in_the_openapi_document() {
     assert!(paths["/v1/whatsapp/sync"]["post"].is_object());
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_workspaces_own_secret_and_verify_token_are_accepted_beside_the_server_wide_ones() {
+    let _env = serial().await;
+    let app = Setup::new(Options::default()).await;
+    let response = app
+        .http
+        .put(app.url("/v1/whatsapp/settings"))
+        .bearer_auth(&app.staff_token)
+        .json(&json!({"app_secret": "workspace-secret-1", "verify_token": "workspace-token-1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let refused = app
+        .http
+        .put(app.url("/v1/whatsapp/settings"))
+        .bearer_auth(&app.staff_token)
+        .json(&json!({"app_secret": " ", "verify_token": "t"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["field"], "app_secret");
+
+    let handshake = app
+        .http
+        .get(app.url(
+            "/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=workspace-token-1&hub.challenge=77",
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(handshake.status(), StatusCode::OK);
+    assert_eq!(handshake.text().await.unwrap(), "77");
+
+    let (id, body) = sent_message(&app, "+5511987651006").await;
+    assert_refused(
+        &app,
+        &body,
+        Some(sign(b"workspace-secret-2", &body)),
+        "invalid_signature",
+    )
+    .await;
+    let response = app
+        .webhook_raw(&body, Some(sign(b"workspace-secret-1", &body)))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    app.wait_status(id, MessageStatus::Delivered).await;
+    app.shutdown().await;
+}
