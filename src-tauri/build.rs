@@ -10,6 +10,7 @@ const COMMANDS: &[&str] = &[
     "set_language",
     "list_senders",
     "list_templates",
+    "sync_whatsapp",
     "list_campaigns",
     "check_campaign_name",
     "create_campaign",

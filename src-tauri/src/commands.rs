@@ -12,7 +12,7 @@ use tauri::{AppHandle, State};
 use tauri_plugin_clipboard_manager::ClipboardExt;
 
 use crate::app_core::{AppCore, AppError};
-use crate::models::{CampaignDocs, SessionInfo, Startup};
+use crate::models::{CampaignDocs, SessionInfo, Startup, WhatsAppSyncSummary};
 
 type Core<'a> = State<'a, AppCore>;
 type Reply<T> = Result<T, AppError>;
@@ -55,6 +55,11 @@ pub async fn list_senders(core: Core<'_>) -> Reply<Vec<Sender>> {
 #[tauri::command]
 pub async fn list_templates(core: Core<'_>) -> Reply<Vec<Template>> {
     core.list_templates().await
+}
+
+#[tauri::command]
+pub async fn sync_whatsapp(core: Core<'_>) -> Reply<WhatsAppSyncSummary> {
+    core.sync_whatsapp().await
 }
 
 #[tauri::command]

@@ -48,6 +48,7 @@ pub fn run() {
             commands::set_language,
             commands::list_senders,
             commands::list_templates,
+            commands::sync_whatsapp,
             commands::list_campaigns,
             commands::check_campaign_name,
             commands::create_campaign,

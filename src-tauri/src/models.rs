@@ -115,6 +115,35 @@ pub struct CampaignDocs {
     pub rendered: RenderedMessage,
 }
 
+/// A template or phone number that "Sync from WhatsApp" left out, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct WhatsAppSyncSkipped {
+    /// `name (language)` of a template, or the number as Meta displays it.
+    pub item: String,
+    /// The server's English explanation.
+    pub reason: String,
+}
+
+/// What "Sync from WhatsApp" changed in the workspace, as the server reports it
+/// (`POST /v1/whatsapp/sync`; its body type lives in engage-server, so it is mirrored here).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct WhatsAppSyncSummary {
+    /// Templates new to the workspace.
+    pub templates_created: u32,
+    /// Templates already known, brought up to date.
+    pub templates_updated: u32,
+    /// Templates Meta no longer lists, now disabled.
+    pub templates_disabled: u32,
+    /// Phone numbers new to the workspace, added as senders.
+    pub senders_created: u32,
+    /// Senders whose name, number or status changed.
+    pub senders_updated: u32,
+    /// Senders whose number Meta no longer lists, now inactive.
+    pub senders_deactivated: u32,
+    /// Templates and numbers left out (unsupported template, invalid or taken number).
+    pub skipped: Vec<WhatsAppSyncSkipped>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,6 +170,8 @@ mod tests {
         export_checked::<Startup>(&mut stale);
         export_checked::<IpcError>(&mut stale);
         export_checked::<CampaignDocs>(&mut stale);
+        export_checked::<WhatsAppSyncSkipped>(&mut stale);
+        export_checked::<WhatsAppSyncSummary>(&mut stale);
         assert!(
             stale.is_empty(),
             "TypeScript bindings were stale and have been regenerated; commit them: {stale:?}"

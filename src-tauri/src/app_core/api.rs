@@ -17,6 +17,7 @@ use url::Url;
 use uuid::Uuid;
 
 use super::AppError;
+use crate::models::WhatsAppSyncSummary;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
@@ -199,6 +200,14 @@ impl ApiClient {
     /// Approved templates (the ones a campaign can use).
     pub async fn templates(&self, token: &str) -> Result<Vec<Template>, AppError> {
         self.json(self.request(Method::GET, "/v1/templates", Some(token)))
+            .await
+    }
+
+    /// `POST /v1/whatsapp/sync`: brings the workspace's templates and senders up to date with
+    /// its WhatsApp Business Accounts. Refusals pass through: `no_whatsapp_sender` (409) when
+    /// the workspace has no whatsapp_cloud sender, Meta's errors as `whatsapp_<code>` (502).
+    pub async fn sync_whatsapp(&self, token: &str) -> Result<WhatsAppSyncSummary, AppError> {
+        self.json(self.request(Method::POST, "/v1/whatsapp/sync", Some(token)))
             .await
     }
 

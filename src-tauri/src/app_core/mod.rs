@@ -33,6 +33,7 @@ use settings::{LastSession, Settings};
 
 use crate::models::{
     CampaignDocs, IpcError, Language, LastSignIn, SessionInfo, SessionMode, Startup,
+    WhatsAppSyncSummary,
 };
 
 /// Messages per page of the activity view.
@@ -355,6 +356,16 @@ impl AppCore {
         let api = session.api();
         session
             .authorized(|t| async move { api.templates(&t).await })
+            .await
+    }
+
+    /// "Sync from WhatsApp": the server fetches the workspace's templates and phone numbers
+    /// from the WhatsApp Cloud API and updates its templates and senders.
+    pub async fn sync_whatsapp(&self) -> Result<WhatsAppSyncSummary, AppError> {
+        let session = self.signed_in().await?;
+        let api = session.api();
+        session
+            .authorized(|t| async move { api.sync_whatsapp(&t).await })
             .await
     }
 

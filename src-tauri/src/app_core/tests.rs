@@ -471,3 +471,236 @@ async fn a_refused_access_token_is_refreshed_once_then_the_session_expires() {
     assert_eq!(code(expired).0, "session_expired");
     server.server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn whatsapp_sync_without_a_cloud_sender_is_refused_with_no_whatsapp_sender() {
+    let dir = tempfile::tempdir().unwrap();
+    let core = core(dir.path(), Arc::new(MemorySecretStore::default()));
+    assert_eq!(code(core.sync_whatsapp().await).0, "not_signed_in");
+
+    core.start_sandbox().await.expect("sandbox starts");
+    let statuses = |templates: Vec<engage_core::wire::Template>| {
+        templates
+            .into_iter()
+            .map(|t| (t.id, t.status))
+            .collect::<Vec<_>>()
+    };
+    let templates_before = statuses(core.list_templates().await.unwrap());
+    let refused = core
+        .sync_whatsapp()
+        .await
+        .expect_err("the sandbox has no whatsapp_cloud sender");
+    assert_eq!(refused.code(), "no_whatsapp_sender");
+    assert_eq!(refused.http_status(), Some(409));
+    assert!(
+        refused.to_string().contains("whatsapp_cloud sender"),
+        "{refused}"
+    );
+    assert_eq!(
+        statuses(core.list_templates().await.unwrap()),
+        templates_before,
+        "a refused sync changes nothing"
+    );
+    core.shutdown().await;
+}
+
+/// A Graph API stand-in for "Sync from WhatsApp": one page of templates and one of phone
+/// numbers for any WhatsApp Business Account, Meta's OAuth error (190) for a wrong token.
+mod graph_stand_in {
+    use std::sync::{Arc, Mutex};
+
+    use axum::extract::State;
+    use axum::http::{HeaderMap, StatusCode};
+    use axum::response::{IntoResponse, Response};
+    use axum::routing::get;
+    use axum::{Json, Router};
+    use serde_json::{json, Value};
+
+    pub const VERSION: &str = "v23.0";
+
+    #[derive(Clone)]
+    pub struct GraphStandIn {
+        token: Arc<Mutex<String>>,
+        pub base_url: String,
+    }
+
+    impl GraphStandIn {
+        /// Serves on 127.0.0.1 until the test's runtime ends; accepts `token` only.
+        pub async fn start(token: &str) -> GraphStandIn {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let port = listener.local_addr().unwrap().port();
+            let token = Arc::new(Mutex::new(token.to_owned()));
+            let app = Router::new()
+                .route(
+                    &format!("/{VERSION}/{{waba}}/message_templates"),
+                    get(templates),
+                )
+                .route(
+                    &format!("/{VERSION}/{{waba}}/phone_numbers"),
+                    get(phone_numbers),
+                )
+                .with_state(token.clone());
+            tokio::spawn(async move { axum::serve(listener, app).await });
+            GraphStandIn {
+                token,
+                base_url: format!("http://127.0.0.1:{port}/{VERSION}"),
+            }
+        }
+
+        /// From now on Meta refuses the token the workspace holds.
+        pub fn revoke(&self) {
+            *self.token.lock().unwrap() = "revoked".to_owned();
+        }
+    }
+
+    type Token = Arc<Mutex<String>>;
+
+    /// Meta's answer to a wrong token, `None` when the token is the accepted one.
+    fn refusal(token: &Token, headers: &HeaderMap) -> Option<Response> {
+        let expected = format!("Bearer {}", token.lock().unwrap());
+        if headers.get("authorization").and_then(|v| v.to_str().ok()) == Some(expected.as_str()) {
+            return None;
+        }
+        Some(
+            (
+                StatusCode::UNAUTHORIZED,
+                Json(json!({"error": {
+                    "message": "Error validating access token: Session has expired.",
+                    "type": "OAuthException",
+                    "code": 190,
+                    "error_subcode": 463,
+                    "fbtrace_id": "AbCdEfGh"
+                }})),
+            )
+                .into_response(),
+        )
+    }
+
+    fn page(data: Value) -> Response {
+        Json(json!({"data": data, "paging": {"cursors": {"before": "b0", "after": "a0"}}}))
+            .into_response()
+    }
+
+    async fn templates(State(token): State<Token>, headers: HeaderMap) -> Response {
+        if let Some(refused) = refusal(&token, &headers) {
+            return refused;
+        }
+        page(json!([{
+            "id": "1689556908129832",
+            "name": "restock_alert_desktop",
+            "language": "pt_BR",
+            "status": "APPROVED",
+            "category": "UTILITY",
+            "components": [
+                {"type": "BODY", "text": "Olá {{1}}, seu pedido {{2}} saiu.",
+                 "example": {"body_text": [["Ana", "A-77"]]}}
+            ]
+        }]))
+    }
+
+    async fn phone_numbers(State(token): State<Token>, headers: HeaderMap) -> Response {
+        if let Some(refused) = refusal(&token, &headers) {
+            return refused;
+        }
+        page(json!([
+            {"id": "106540352242922", "display_phone_number": "+55 11 95555-0123",
+             "verified_name": "Loja Exemplo", "quality_rating": "GREEN"},
+            {"id": "106540352242999", "display_phone_number": "+1 650-555-1234",
+             "verified_name": "Loja US", "quality_rating": "GREEN"}
+        ]))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn whatsapp_sync_brings_new_templates_and_numbers_and_reports_meta_refusals() {
+    const TOKEN: &str = "EAAJB-desktop-test-token";
+    let graph = graph_stand_in::GraphStandIn::start(TOKEN).await;
+    // The server reads it at each sync; no other test of this binary syncs.
+    std::env::set_var(engage_server::whatsapp::GRAPH_URL_ENV, &graph.base_url);
+
+    let server_dir = tempfile::tempdir().unwrap();
+    let server = engage_server::sandbox::start_sandbox(server_dir.path())
+        .await
+        .unwrap();
+    let url = server.server.base_url();
+
+    // The workspace's whatsapp_cloud sender, added through the staff API as an admin would.
+    let api = ApiClient::new(ServerUrl::parse(&url, "server_url").unwrap());
+    let staff = api.login(DEMO_EMAIL, DEMO_PASSWORD).await.unwrap();
+    let created = reqwest::Client::new()
+        .post(format!("{url}/v1/whatsapp/senders"))
+        .bearer_auth(&staff.access_token)
+        .json(&serde_json::json!({
+            "name": "Cloud number",
+            "phone": "+5511955550123",
+            "phone_number_id": "106540352242922",
+            "waba_id": "102290129340398",
+            "access_token": TOKEN
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), reqwest::StatusCode::CREATED);
+
+    let dir = tempfile::tempdir().unwrap();
+    let core = core(dir.path(), Arc::new(MemorySecretStore::default()));
+    core.sign_in(&url, DEMO_EMAIL, DEMO_PASSWORD).await.unwrap();
+    assert!(!core
+        .list_templates()
+        .await
+        .unwrap()
+        .iter()
+        .any(|t| t.name == "restock_alert_desktop"));
+
+    let summary = core.sync_whatsapp().await.expect("synced");
+    assert_eq!(
+        summary,
+        crate::models::WhatsAppSyncSummary {
+            templates_created: 1,
+            templates_updated: 0,
+            templates_disabled: 0,
+            senders_created: 1,
+            senders_updated: 1,
+            senders_deactivated: 0,
+            skipped: Vec::new(),
+        }
+    );
+    let synced = core
+        .list_templates()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.name == "restock_alert_desktop")
+        .expect("the new template is listed");
+    assert_eq!(synced.status, TemplateStatus::Approved);
+    assert_eq!(synced.variables.len(), 2);
+    let senders = core.list_senders().await.unwrap();
+    let us = senders
+        .iter()
+        .find(|s| s.phone == "+16505551234")
+        .expect("the new number is a sender");
+    assert_eq!(us.name, "Loja US");
+    assert_eq!(
+        senders
+            .iter()
+            .find(|s| s.phone == "+5511955550123")
+            .map(|s| s.name.as_str()),
+        Some("Loja Exemplo"),
+        "the known number takes Meta's verified name"
+    );
+
+    let again = core.sync_whatsapp().await.expect("synced again");
+    assert_eq!((again.templates_created, again.templates_updated), (0, 1));
+    assert_eq!((again.senders_created, again.senders_updated), (0, 0));
+
+    graph.revoke();
+    let refused = core
+        .sync_whatsapp()
+        .await
+        .expect_err("Meta refuses the token");
+    assert_eq!(refused.code(), "whatsapp_190");
+    assert_eq!(refused.http_status(), Some(502));
+
+    std::env::remove_var(engage_server::whatsapp::GRAPH_URL_ENV);
+    server.server.shutdown().await;
+}

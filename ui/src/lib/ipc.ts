@@ -14,6 +14,7 @@ import type { Sender } from '$lib/bindings/Sender';
 import type { SessionInfo } from '$lib/bindings/SessionInfo';
 import type { Startup } from '$lib/bindings/Startup';
 import type { Template } from '$lib/bindings/Template';
+import type { WhatsAppSyncSummary } from '$lib/bindings/WhatsAppSyncSummary';
 import { toUiError, type UiError } from './errors';
 
 /** Example values of a campaign's variables, by variable key. */
@@ -27,6 +28,7 @@ export interface Commands {
   set_language: { args: { language: Language | null }; result: null };
   list_senders: { args: undefined; result: Sender[] };
   list_templates: { args: undefined; result: Template[] };
+  sync_whatsapp: { args: undefined; result: WhatsAppSyncSummary };
   list_campaigns: { args: { query: string | null }; result: Campaign[] };
   check_campaign_name: { args: { name: string }; result: NameAvailability };
   create_campaign: { args: { name: string; senderId: string; templateId: string }; result: Campaign };
