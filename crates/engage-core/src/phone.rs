@@ -1,7 +1,10 @@
 //! [`PhoneNumber`]: an E.164 phone number that WhatsApp can deliver to, parsed and validated
 //! by the `phonenumber` crate (libphonenumber metadata).
 
+use std::cmp::Ordering;
 use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::sync::OnceLock;
 
 use phonenumber::Mode;
 use serde::{Deserialize, Serialize};
@@ -16,11 +19,42 @@ const MAX_INPUT_LEN: usize = 40;
 ///
 /// Input must start with `+` and the country code; spaces, dashes, dots and parentheses are
 /// accepted between digits (`+55 (11) 98765-4321`). Serialises as the E.164 string.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+///
+/// Equality, ordering and hashing use the E.164 form only. The international display form
+/// is formatted on first use (libphonenumber's formatting is costly and the send path
+/// never shows it).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct PhoneNumber {
     e164: String,
-    display: String,
+    #[serde(skip)]
+    display: OnceLock<String>,
+}
+
+impl PartialEq for PhoneNumber {
+    fn eq(&self, other: &Self) -> bool {
+        self.e164 == other.e164
+    }
+}
+
+impl Eq for PhoneNumber {}
+
+impl Hash for PhoneNumber {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.e164.hash(state);
+    }
+}
+
+impl PartialOrd for PhoneNumber {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for PhoneNumber {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.e164.cmp(&other.e164)
+    }
 }
 
 impl PhoneNumber {
@@ -59,9 +93,13 @@ impl PhoneNumber {
         if !phonenumber::is_valid(&parsed) {
             return Err(refuse(PhoneProblem::NotValid));
         }
+        // E.164 is `+`, the country code and the national significant number (with its
+        // leading zeros, e.g. Italian fixed lines); written directly because the crate's
+        // formatter matches the national format patterns even for E.164.
+        let e164 = format!("+{}{}", parsed.code().value(), parsed.national());
         Ok(PhoneNumber {
-            e164: parsed.format().mode(Mode::E164).to_string(),
-            display: parsed.format().mode(Mode::International).to_string(),
+            e164,
+            display: OnceLock::new(),
         })
     }
 
@@ -72,7 +110,13 @@ impl PhoneNumber {
 
     /// International format for people: `+55 11 98765-4321`.
     pub fn display(&self) -> &str {
-        &self.display
+        self.display.get_or_init(|| {
+            phonenumber::parse(None, &self.e164)
+                .map(|parsed| parsed.format().mode(Mode::International).to_string())
+                // The E.164 form was produced by a successful parse, so this is unreachable
+                // in practice; fall back to showing it as is.
+                .unwrap_or_else(|_| self.e164.clone())
+        })
     }
 }
 
@@ -190,6 +234,35 @@ mod tests {
         let error = PhoneNumber::parse_field("123", "to").unwrap_err();
         assert_eq!(error.code(), "invalid_phone_number");
         assert_eq!(error.field().as_deref(), Some("to"));
+    }
+
+    #[test]
+    fn e164_matches_libphonenumber_formatting() {
+        for input in [
+            "+39 06 1234 5678",
+            "+44 20 7946 0958",
+            "+55 11 98765-4321",
+            "+1 (650) 253-0000",
+            "+225 07 1234 5678",
+            "+49 30 123456",
+        ] {
+            let parsed = phonenumber::parse(None, input).unwrap();
+            let expected = parsed.format().mode(Mode::E164).to_string();
+            assert_eq!(
+                PhoneNumber::parse(input).unwrap().as_e164(),
+                expected,
+                "{input}"
+            );
+        }
+    }
+
+    #[test]
+    fn equal_numbers_compare_equal_whatever_their_display_state() {
+        let a = PhoneNumber::parse("+55 11 98765-4321").unwrap();
+        let b = PhoneNumber::parse("+5511987654321").unwrap();
+        assert_eq!(a.display(), "+55 11 98765-4321");
+        assert_eq!(a, b);
+        assert_eq!(a.cmp(&b), Ordering::Equal);
     }
 
     #[test]
