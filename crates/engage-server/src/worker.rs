@@ -9,6 +9,7 @@ use std::time::Duration;
 use engage_core::wire::{MessageStatus, RenderedMessage};
 use engage_core::MessageStatusExt;
 use tokio::sync::{watch, Notify};
+use tokio::task::JoinSet;
 
 use crate::store::writer::MessageWriter;
 use crate::store::{now_ms, ClaimedMessage, StatusUpdate, Store, StoreError};
@@ -100,6 +101,10 @@ pub const MAX_ATTEMPTS: u32 = 8;
 const CLAIM_BATCH: u32 = 200;
 /// How long a claim is held before another worker may take the message over.
 const LEASE_MS: i64 = 60_000;
+/// Messages of one claimed batch handed to providers at the same time. Pacing (per-sender
+/// rate, per-recipient interval) is enforced by the provider, so concurrency only overlaps
+/// the waits on the network.
+const MAX_IN_FLIGHT: usize = 64;
 /// Poll interval when nothing wakes the worker.
 const IDLE_POLL: Duration = Duration::from_millis(500);
 
@@ -112,13 +117,14 @@ pub fn backoff_ms(attempt: u32) -> i64 {
 /// Runs until `shutdown` turns true, finishing the current batch first.
 ///
 /// Claims and status updates go through `writer`, the same task that commits new messages.
-pub async fn run<P: Provider>(
+pub async fn run<P: Provider + 'static>(
     store: Store,
     writer: MessageWriter,
     provider: P,
     wake: Arc<Notify>,
     mut shutdown: watch::Receiver<bool>,
 ) {
+    let provider = Arc::new(provider);
     let mut providers: HashMap<String, String> = HashMap::new();
     loop {
         if *shutdown.borrow() {
@@ -138,10 +144,12 @@ pub async fn run<P: Provider>(
     tracing::info!("delivery worker stopped");
 }
 
-async fn process_batch<P: Provider>(
+/// Delivers one claimed batch, up to [`MAX_IN_FLIGHT`] messages at a time, then records
+/// every outcome in one transaction.
+async fn process_batch<P: Provider + 'static>(
     store: &Store,
     writer: &MessageWriter,
-    provider: &P,
+    provider: &Arc<P>,
     providers: &mut HashMap<String, String>,
 ) -> Result<usize, StoreError> {
     let claimed = writer.claim(CLAIM_BATCH, LEASE_MS).await?;
@@ -150,6 +158,7 @@ async fn process_batch<P: Provider>(
         return Ok(0);
     }
     let mut updates = Vec::with_capacity(count);
+    let mut in_flight = JoinSet::new();
     for message in claimed {
         let provider_name = match providers.get(&message.sender_id) {
             Some(name) => name.clone(),
@@ -162,10 +171,33 @@ async fn process_batch<P: Provider>(
                 name
             }
         };
-        updates.push(deliver(provider, &provider_name, message).await);
+        while in_flight.len() >= MAX_IN_FLIGHT {
+            if let Some(update) = next_update(&mut in_flight).await {
+                updates.push(update);
+            }
+        }
+        let provider = Arc::clone(provider);
+        in_flight.spawn(async move { deliver(provider.as_ref(), &provider_name, message).await });
+    }
+    while !in_flight.is_empty() {
+        if let Some(update) = next_update(&mut in_flight).await {
+            updates.push(update);
+        }
     }
     writer.apply(updates).await?;
     Ok(count)
+}
+
+/// The next finished delivery. A delivery task that panicked leaves its message leased;
+/// it is claimed again when the lease runs out.
+async fn next_update(in_flight: &mut JoinSet<StatusUpdate>) -> Option<StatusUpdate> {
+    match in_flight.join_next().await? {
+        Ok(update) => Some(update),
+        Err(error) => {
+            tracing::error!(%error, "a delivery task failed; its message is retried after the lease");
+            None
+        }
+    }
 }
 
 async fn deliver<P: Provider>(
