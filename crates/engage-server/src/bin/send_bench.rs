@@ -6,7 +6,7 @@
 //! (a) single sends, (b) batches of 100. Prints accepted messages/s and p50/p99 latency.
 //!
 //! ```text
-//! cargo run --release -p engage-server --bin engage-send-bench -- --duration 10 --connections 32
+//! cargo run --release -p engage-server --bin engage-send-bench -- --duration 10 --connections 24
 //! ```
 
 use std::collections::BTreeMap;
@@ -41,7 +41,7 @@ struct Args {
     #[arg(long, default_value = "engage-sandbox")]
     password: String,
     /// Concurrent keep-alive connections for single sends.
-    #[arg(long, default_value_t = 32)]
+    #[arg(long, default_value_t = 24)]
     connections: usize,
     /// Concurrent keep-alive connections for batches.
     #[arg(long, default_value_t = 8)]
