@@ -12,6 +12,8 @@ export const KNOWN_ERROR_CODES = [
   'server_unreachable',
   'session_expired',
   'keyring_unavailable',
+  /** UI-only: sign-out ended the session but the keyring entry could not be deleted. */
+  'keyring_delete_failed',
   'invalid_input',
   'invalid_credentials',
   'campaign_name_taken',
