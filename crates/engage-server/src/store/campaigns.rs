@@ -4,9 +4,7 @@ use engage_core::wire::{Campaign, CampaignStatus, CampaignType, Sender, Template
 use sqlx::FromRow;
 use uuid::Uuid;
 
-use super::{
-    enum_str, from_millis, is_unique_violation, now_ms, parse_enum, parse_uuid, Store, StoreError,
-};
+use super::{enum_str, from_millis, now_ms, parse_enum, parse_uuid, unique_or, Store, StoreError};
 
 pub struct NewCampaign<'a> {
     pub workspace_id: Uuid,
@@ -280,9 +278,5 @@ impl Store {
 }
 
 fn map_name_conflict(error: sqlx::Error) -> StoreError {
-    if is_unique_violation(&error) {
-        StoreError::CampaignNameTaken
-    } else {
-        StoreError::Database(error)
-    }
+    unique_or(error, StoreError::CampaignNameTaken)
 }

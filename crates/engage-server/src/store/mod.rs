@@ -148,6 +148,15 @@ pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
+/// `taken` when `error` is a unique-constraint violation, else the database error itself.
+pub(crate) fn unique_or(error: sqlx::Error, taken: StoreError) -> StoreError {
+    if is_unique_violation(&error) {
+        taken
+    } else {
+        StoreError::Database(error)
+    }
+}
+
 /// Serialises a snake_case / SCREAMING_SNAKE_CASE wire enum to its JSON string form.
 pub(crate) fn enum_str<T: serde::Serialize>(value: &T) -> String {
     match serde_json::to_value(value) {

@@ -2,7 +2,7 @@ use engage_core::wire::{Sender, SenderStatus};
 use sqlx::FromRow;
 use uuid::Uuid;
 
-use super::{enum_str, is_unique_violation, now_ms, parse_enum, parse_uuid, Store, StoreError};
+use super::{enum_str, now_ms, parse_enum, parse_uuid, unique_or, Store, StoreError};
 
 pub struct NewSender<'a> {
     pub workspace_id: Uuid,
@@ -57,13 +57,7 @@ impl Store {
         .bind(now_ms())
         .execute(&self.pool)
         .await
-        .map_err(|error| {
-            if is_unique_violation(&error) {
-                StoreError::SenderPhoneTaken
-            } else {
-                StoreError::Database(error)
-            }
-        })?;
+        .map_err(|error| unique_or(error, StoreError::SenderPhoneTaken))?;
         Ok(id)
     }
 

@@ -1,7 +1,7 @@
 use sqlx::FromRow;
 use uuid::Uuid;
 
-use super::{is_unique_violation, now_ms, parse_uuid, Store, StoreError};
+use super::{now_ms, parse_uuid, unique_or, Store, StoreError};
 
 #[derive(Debug, Clone)]
 pub struct UserRecord {
@@ -50,13 +50,7 @@ impl Store {
         .bind(now_ms())
         .execute(&self.pool)
         .await
-        .map_err(|error| {
-            if is_unique_violation(&error) {
-                StoreError::EmailTaken
-            } else {
-                StoreError::Database(error)
-            }
-        })?;
+        .map_err(|error| unique_or(error, StoreError::EmailTaken))?;
         Ok(id)
     }
 

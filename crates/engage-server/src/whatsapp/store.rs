@@ -9,7 +9,7 @@ use sqlx::FromRow;
 use uuid::Uuid;
 
 use crate::store::{
-    enum_str, is_unique_violation, now_ms, parse_enum, parse_json, parse_uuid, Store, StoreError,
+    enum_str, now_ms, parse_enum, parse_json, parse_uuid, unique_or, Store, StoreError,
 };
 
 use super::PROVIDER_NAME;
@@ -86,13 +86,7 @@ impl Store {
         .bind(sender.rate_per_second.map(i64::from))
         .execute(self.pool())
         .await
-        .map_err(|error| {
-            if is_unique_violation(&error) {
-                StoreError::SenderPhoneTaken
-            } else {
-                StoreError::Database(error)
-            }
-        })?;
+        .map_err(|error| unique_or(error, StoreError::SenderPhoneTaken))?;
         Ok(id)
     }
 
@@ -420,13 +414,7 @@ impl Store {
         .bind(enum_str(&status))
         .execute(self.pool())
         .await
-        .map_err(|error| {
-            if is_unique_violation(&error) {
-                StoreError::SenderPhoneTaken
-            } else {
-                StoreError::Database(error)
-            }
-        })?;
+        .map_err(|error| unique_or(error, StoreError::SenderPhoneTaken))?;
         Ok(changed.rows_affected() > 0)
     }
 }
