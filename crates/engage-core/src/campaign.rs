@@ -28,7 +28,8 @@ impl CampaignName {
         }
         let name: String = collapse_whitespace(input).nfc().collect();
         let length = name.chars().count();
-        if length == 0 {
+        // Blank, or made only of characters that do not show (zero-width spaces, ...).
+        if length == 0 || name_key(&name).is_empty() {
             return Err(CoreError::CampaignNameRequired);
         }
         if length > CAMPAIGN_NAME_MAX_CHARS {
@@ -55,18 +56,31 @@ impl CampaignName {
 }
 
 /// The uniqueness key of any text, as [`CampaignName::key`] computes it (useful to look a
-/// name up without refusing invalid input first).
+/// name up without refusing invalid input first). Characters that do not show are dropped
+/// before and after folding: Unicode's default-ignorable code points and format (Cf)
+/// characters — soft hyphen, zero-width space / joiners, word joiner, byte-order mark,
+/// bidirectional marks and embeddings, variation selectors, Hangul fillers, tags.
 pub fn name_key(input: &str) -> String {
-    let folded: String = input
+    let visible: String = input.chars().filter(|c| !is_invisible(*c)).collect();
+    let folded: String = visible
         .nfd()
         .default_case_fold()
         .nfkd()
         .default_case_fold()
         .nfkd()
+        .filter(|c| !is_invisible(*c))
         .collect::<String>()
         .nfkc()
         .collect();
     collapse_whitespace(&folded)
+}
+
+/// Whether `c` is a Default_Ignorable_Code_Point or of General_Category Format (Cf).
+pub fn is_invisible(c: char) -> bool {
+    use icu_properties::props::{DefaultIgnorableCodePoint, GeneralCategory};
+    use icu_properties::{CodePointMapData, CodePointSetData};
+    CodePointSetData::new::<DefaultIgnorableCodePoint>().contains(c)
+        || CodePointMapData::<GeneralCategory>::new().get(c) == GeneralCategory::Format
 }
 
 fn collapse_whitespace(input: &str) -> String {
@@ -142,6 +156,58 @@ mod tests {
             assert_eq!(key(variant), expected, "{variant:?}");
         }
         assert_eq!(expected, "saldo baixo");
+    }
+
+    #[test]
+    fn invisible_characters_inside_a_name_do_not_make_another_key() {
+        let expected = key("Saldo Baixo");
+        for variant in [
+            "Sal\u{ad}do Baixo",           // soft hyphen
+            "Sal\u{200b}do Baixo",         // zero-width space
+            "Sal\u{200c}do Bai\u{200d}xo", // zero-width non-joiner, joiner
+            "Saldo\u{2060} Baixo",         // word joiner
+            "\u{feff}Saldo Baixo",         // byte-order mark
+            "Saldo Baixo\u{200e}",         // left-to-right mark
+            "\u{202e}Saldo Baixo\u{202c}", // bidi override and pop
+            "Saldo\u{2066} Baixo\u{2069}", // isolates
+            "Saldo\u{fe0f} Baixo",         // variation selector (default ignorable, not Cf)
+            "Sal\u{34f}do Baixo",          // combining grapheme joiner
+            "Saldo\u{3164} Baixo",         // Hangul filler
+            "Saldo\u{e0041} Baixo",        // tag character
+            "Saldo\u{180e} Baixo",         // Mongolian vowel separator
+        ] {
+            assert_eq!(key(variant), expected, "{variant:?}");
+        }
+        // Compatibility forms and invisibles together.
+        assert_eq!(key("ｓａｌｄｏ\u{ad} ｂａｉｘｏ"), expected);
+    }
+
+    #[test]
+    fn a_name_made_only_of_invisible_characters_is_required() {
+        for input in [
+            "\u{200b}",
+            "\u{ad}\u{200d}",
+            " \u{feff} \u{2060} ",
+            "\u{fe0f}",
+        ] {
+            assert_eq!(
+                CampaignName::parse(input),
+                Err(CoreError::CampaignNameRequired),
+                "{input:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn invisible_characters_are_kept_out_of_the_key_but_visible_ones_count() {
+        assert_eq!(name_key("a\u{ad}b"), "ab");
+        assert_ne!(
+            key("Saldo-Baixo"),
+            key("Saldo Baixo"),
+            "a real hyphen shows"
+        );
+        assert!(is_invisible('\u{ad}') && is_invisible('\u{200b}'));
+        assert!(!is_invisible('a') && !is_invisible(' ') && !is_invisible('\u{301}'));
     }
 
     #[test]
