@@ -47,6 +47,7 @@ impl std::fmt::Debug for RunningServer {
 pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     let secret_key = config.secret_key.load()?;
     let store = Store::connect(&config.database_url).await?;
+    crate::store::name_keys::recompute_once(&store).await?;
     let released = store.release_leases().await?;
     if released > 0 {
         tracing::info!(
@@ -74,22 +75,23 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     let committed = Arc::new(Notify::new());
     let (writer_handle, writer) = MessageWriter::spawn(store.clone(), committed.clone());
     let providers = Providers::from_env(store.clone(), secret_key.clone());
-    let state = AppState::new(store.clone(), writer_handle.clone(), secret_key, public_url);
+    let state = AppState::new(
+        store.clone(),
+        writer_handle.clone(),
+        secret_key,
+        public_url,
+        &config.limits,
+    );
     let app = http::router(state);
 
-    let (shutdown_http, mut http_signal) = watch::channel(false);
+    let (shutdown_http, http_signal) = watch::channel(false);
     let (shutdown_background, background_signal) = watch::channel(false);
-    let http = tokio::spawn(async move {
-        let graceful = async move {
-            let _ = http_signal.wait_for(|stop| *stop).await;
-        };
-        if let Err(error) = axum::serve(listener, app)
-            .with_graceful_shutdown(graceful)
-            .await
-        {
-            tracing::error!(%error, "HTTP server failed");
-        }
-    });
+    let http = tokio::spawn(crate::listener::serve(
+        listener,
+        app,
+        config.limits.clone(),
+        http_signal,
+    ));
     let worker = tokio::spawn(worker::run(
         store.clone(),
         writer_handle,
@@ -121,6 +123,9 @@ async fn purge_loop(store: Store, mut shutdown: watch::Receiver<bool>) {
         }
         if let Err(error) = store.purge_expired_tokens().await {
             tracing::warn!(%error, "purging expired tokens failed");
+        }
+        if let Err(error) = store.purge_expired_sessions().await {
+            tracing::warn!(%error, "purging expired sessions failed");
         }
         tokio::select! {
             _ = tokio::time::sleep(PURGE_INTERVAL) => {}

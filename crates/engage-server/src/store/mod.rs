@@ -6,9 +6,12 @@
 
 mod api_clients;
 mod campaigns;
+pub mod files;
 mod idempotency;
 mod messages;
+pub mod name_keys;
 mod senders;
+pub mod sessions;
 mod templates;
 mod tokens;
 mod users;
@@ -28,6 +31,7 @@ pub use campaigns::{CampaignFilter, CampaignRecord, NewCampaign, SendTarget};
 pub use idempotency::{IdempotencyRecord, NewIdempotencyKey};
 pub use messages::{ClaimedMessage, MessageRecord, NewMessage, StatusUpdate};
 pub use senders::NewSender;
+pub use sessions::{Rotation, StaffToken};
 pub use templates::NewTemplate;
 pub use tokens::{TokenKind, TokenOwner, TokenRecord};
 pub use users::UserRecord;
@@ -46,7 +50,7 @@ pub enum StoreError {
     EmailTaken,
     #[error("this workspace already has a sender with this phone number")]
     SenderPhoneTaken,
-    #[error("cannot create the database directory {path}: {source}")]
+    #[error("cannot create the database directory or file {path}: {source}")]
     CreateDirectory {
         path: std::path::PathBuf,
         #[source]
@@ -64,18 +68,7 @@ pub struct Store {
 impl Store {
     /// Opens (creating the file when missing) and migrates the database.
     pub async fn connect(database_url: &str) -> Result<Store, StoreError> {
-        if let Some(path) = crate::config::sqlite_path(database_url) {
-            if let Some(parent) = path.parent() {
-                if !parent.as_os_str().is_empty() {
-                    std::fs::create_dir_all(parent).map_err(|source| {
-                        StoreError::CreateDirectory {
-                            path: parent.to_path_buf(),
-                            source,
-                        }
-                    })?;
-                }
-            }
-        }
+        files::prepare_sqlite_files(database_url)?;
         let options = SqliteConnectOptions::from_str(database_url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
