@@ -33,13 +33,16 @@ pub struct ApiError {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, TS)]
 #[ts(export)]
 pub struct LoginRequest {
+    #[schema(min_length = 1, max_length = 320, pattern = r"\S")]
     pub email: String,
+    #[schema(max_length = 1024)]
     pub password: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, TS)]
 #[ts(export)]
 pub struct RefreshRequest {
+    #[schema(max_length = 1024)]
     pub refresh_token: String,
 }
 
@@ -49,6 +52,7 @@ pub struct RefreshRequest {
 #[ts(export)]
 pub struct LogoutRequest {
     #[serde(default)]
+    #[schema(max_length = 1024)]
     pub refresh_token: Option<String>,
 }
 
@@ -260,6 +264,13 @@ pub struct CampaignList {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, TS)]
 #[ts(export)]
 pub struct CreateCampaignRequest {
+    // Schema: no control characters, and at least one character that shows (not whitespace,
+    // not a default-ignorable or format character of the BMP).
+    #[schema(
+        min_length = 1,
+        max_length = 120,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF0-\uFFFB][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     pub name: String,
     #[serde(rename = "type")]
     pub campaign_type: CampaignType,
@@ -271,6 +282,11 @@ pub struct CreateCampaignRequest {
 #[ts(export)]
 pub struct UpdateCampaignRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(
+        min_length = 1,
+        max_length = 120,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF0-\uFFFB][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<CampaignStatus>,
@@ -304,6 +320,11 @@ pub struct CampaignIntegration {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
 #[ts(export)]
 pub struct SendMessageRequest {
+    #[schema(
+        max_length = 40,
+        pattern = r"^\s*\+[0-9 ().\-]*[0-9][0-9 ().\-]*\s*$",
+        example = "+5511987654321"
+    )]
     pub to: String,
     #[serde(default)]
     pub variables: BTreeMap<String, String>,
@@ -312,6 +333,7 @@ pub struct SendMessageRequest {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, TS)]
 #[ts(export)]
 pub struct BatchSendRequest {
+    #[schema(min_items = 1, max_items = 1000)]
     pub messages: Vec<SendMessageRequest>,
 }
 

@@ -12,7 +12,7 @@ use engage_core::PhoneNumber;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::config::{default_database_url, SecretKeySource, ServerConfig, DEFAULT_LISTEN};
+use crate::config::{default_database_url, Limits, SecretKeySource, ServerConfig, DEFAULT_LISTEN};
 use crate::error::ServerError;
 use crate::store::{NewSender, Store};
 use crate::{demo, server};
@@ -443,6 +443,7 @@ async fn serve(
         database_url,
         listen,
         public_url,
+        limits: Limits::from_env()?,
     };
     let running = server::start(config).await?;
     let addr = running.local_addr();

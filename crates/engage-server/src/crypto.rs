@@ -90,6 +90,58 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
     }
 }
 
+/// Largest argon2 memory cost (KiB) a stored hash may ask for: 256 MiB. Engage writes
+/// 19 MiB hashes; anything above this is refused rather than allocated.
+const MAX_VERIFY_MEMORY_KIB: u32 = 256 * 1024;
+
+/// [`verify_password`] computing in `memory` (grown to the hash's memory cost when needed
+/// and kept by the caller for the next verification), so that repeated sign-ins reuse the
+/// same ~19 MiB instead of allocating it every time.
+pub fn verify_password_in(password: &str, stored: &str, memory: &mut Vec<argon2::Block>) -> bool {
+    use argon2::{Algorithm, Params, Version};
+    let Ok(parsed) = PasswordHash::new(stored) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+        return false;
+    };
+    let Ok(algorithm) = Algorithm::try_from(parsed.algorithm) else {
+        return false;
+    };
+    let version = match parsed.version.map(Version::try_from).transpose() {
+        Ok(version) => version.unwrap_or_default(),
+        Err(_) => return false,
+    };
+    let Ok(params) = Params::try_from(&parsed) else {
+        return false;
+    };
+    if params.m_cost() > MAX_VERIFY_MEMORY_KIB {
+        return false;
+    }
+    let blocks = params.block_count();
+    if memory.len() < blocks {
+        memory.resize(blocks, argon2::Block::default());
+    }
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_bytes) else {
+        return false;
+    };
+    let mut computed = vec![0u8; expected.len()];
+    let hasher = Argon2::new(algorithm, version, params);
+    if hasher
+        .hash_password_into_with_memory(
+            password.as_bytes(),
+            salt,
+            &mut computed,
+            &mut memory[..blocks],
+        )
+        .is_err()
+    {
+        return false;
+    }
+    bool::from(computed.as_slice().ct_eq(expected.as_bytes()))
+}
+
 /// A fresh opaque token: 32 random bytes, base64url without padding (43 characters).
 pub fn random_token() -> String {
     let mut bytes = [0u8; 32];
@@ -151,6 +203,24 @@ mod tests {
         assert!(hash.starts_with("$argon2id$"));
         assert!(verify_password("engage-sandbox", &hash));
         assert!(!verify_password("engage-sandboX", &hash));
+    }
+
+    #[test]
+    fn verification_in_reused_memory_agrees_with_the_plain_one() {
+        let hash = hash_password("engage-sandbox").unwrap();
+        let mut memory = Vec::new();
+        assert!(verify_password_in("engage-sandbox", &hash, &mut memory));
+        let allocated = memory.len();
+        assert_eq!(allocated * 1024, 19456 * 1024, "argon2id default: 19 MiB");
+        assert!(!verify_password_in("engage-sandboX", &hash, &mut memory));
+        assert!(verify_password_in("engage-sandbox", &hash, &mut memory));
+        assert_eq!(memory.len(), allocated, "the same memory is reused");
+        assert!(!verify_password_in("x", "not a hash", &mut memory));
+        assert!(!verify_password_in(
+            "x",
+            "$argon2id$v=19$m=1048576,t=2,p=1$c29tZXNhbHQ$aGFzaGhhc2hoYXNo",
+            &mut memory
+        ));
     }
 
     #[test]

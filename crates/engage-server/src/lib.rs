@@ -11,13 +11,14 @@ pub mod crypto;
 pub mod demo;
 mod error;
 pub mod http;
+mod listener;
 pub mod sandbox;
 mod server;
 pub mod store;
 pub mod whatsapp;
 pub mod worker;
 
-pub use config::{SecretKeySource, ServerConfig};
+pub use config::{Limits, SecretKeySource, ServerConfig};
 pub use demo::{DemoApiClient, DemoCredentials, DemoUser};
 pub use error::ServerError;
 pub use server::{start, RunningServer};

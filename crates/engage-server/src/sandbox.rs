@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::path::Path;
 
-use crate::config::{sqlite_url, SecretKeySource, ServerConfig};
+use crate::config::{sqlite_url, Limits, SecretKeySource, ServerConfig};
 use crate::demo::{seed_demo, DemoCredentials};
 use crate::error::ServerError;
 use crate::server::{start, RunningServer};
@@ -21,7 +21,7 @@ pub struct Sandbox {
 /// Starts the sandbox: database `data_dir/sandbox.db`, key file `data_dir/secret.key`,
 /// `127.0.0.1:8787` when free (else any free port), demo workspace seeded.
 pub async fn start_sandbox(data_dir: &Path) -> Result<Sandbox, ServerError> {
-    std::fs::create_dir_all(data_dir).map_err(|source| ServerError::Io {
+    crate::store::files::create_private_dir(data_dir).map_err(|source| ServerError::Io {
         context: format!("sandbox data directory {}", data_dir.display()),
         source,
     })?;
@@ -33,6 +33,7 @@ pub async fn start_sandbox(data_dir: &Path) -> Result<Sandbox, ServerError> {
         listen,
         public_url: None,
         secret_key: secret_key.clone(),
+        limits: Limits::default(),
     };
     let preferred = SocketAddr::from(([127, 0, 0, 1], SANDBOX_PORT));
     let server = match start(config(preferred)).await {

@@ -54,6 +54,7 @@ fn config(database_url: &str, key: &str) -> ServerConfig {
         listen: "127.0.0.1:0".parse().expect("address"),
         public_url: None,
         secret_key: SecretKeySource::Env(key.to_owned()),
+        limits: engage_server::Limits::default(),
     }
 }
 

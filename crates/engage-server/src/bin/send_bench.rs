@@ -396,6 +396,7 @@ async fn run(args: Args) -> Result<(), BenchError> {
                 listen,
                 public_url: None,
                 secret_key: SecretKeySource::Env(key.clone()),
+                limits: engage_server::Limits::default(),
             })
             .await
             .map_err(|e| BenchError::Setup(format!("server start: {e}")))?;

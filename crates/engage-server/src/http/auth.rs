@@ -1,28 +1,34 @@
 //! Staff sign-in: login, refresh-token rotation, logout, and `GET /v1/me`.
 
-use std::sync::OnceLock;
-
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use engage_core::wire::{LoginRequest, LogoutRequest, Me, RefreshRequest, StaffTokenResponse};
+use engage_core::wire::{
+    ApiErrorBody, LoginRequest, LogoutRequest, Me, RefreshRequest, StaffTokenResponse,
+};
 
 use super::error::ApiError;
 use super::extractor::{ApiJson, RawBody, StaffUser};
-use super::AppState;
-use crate::crypto::{hash_password, random_token, sha256, verify_password};
-use crate::store::{now_ms, TokenKind, TokenOwner};
+use super::{no_store, AppState};
+use crate::crypto::{random_token, sha256};
+use crate::store::{now_ms, Rotation};
 
 /// Staff access tokens live 15 minutes.
 pub const STAFF_ACCESS_TTL_SECS: u64 = 15 * 60;
 /// Staff refresh tokens live 30 days (and are single use).
 pub const STAFF_REFRESH_TTL_SECS: u64 = 30 * 24 * 3600;
 
+/// Longest email accepted at sign-in (RFC 5321's path limit, with room).
+pub const MAX_EMAIL_CHARS: usize = 320;
+/// Longest password accepted at sign-in.
+pub const MAX_PASSWORD_CHARS: usize = 1024;
+
 pub fn router() -> Router<AppState> {
-    Router::new()
+    let credentials = Router::new()
         .route("/v1/auth/login", post(login))
-        .route("/v1/auth/refresh", post(refresh))
+        .route("/v1/auth/refresh", post(refresh));
+    no_store(credentials)
         .route("/v1/auth/logout", post(logout))
         .route("/v1/me", get(me))
 }
@@ -34,12 +40,6 @@ pub fn normalize_email(email: &str) -> String {
 
 fn invalid_credentials() -> ApiError {
     ApiError::unauthorized("invalid_credentials", "the email or password is incorrect")
-}
-
-/// A hash to verify against when the email is unknown, so both cases take as long.
-fn dummy_hash() -> &'static str {
-    static HASH: OnceLock<String> = OnceLock::new();
-    HASH.get_or_init(|| hash_password("engage-timing-equaliser").unwrap_or_default())
 }
 
 /// A fresh access + refresh token pair with their hashes and expiry times.
@@ -77,12 +77,17 @@ impl TokenPair {
     }
 }
 
-/// Exchange email and password for an access token and a refresh token.
+/// Exchange email and password for an access token and a refresh token (a new session).
 #[utoipa::path(post, path = "/v1/auth/login", tag = "staff auth", request_body = LoginRequest,
     responses(
-        (status = 200, body = StaffTokenResponse),
-        (status = 401, description = "`invalid_credentials`", body = engage_core::wire::ApiErrorBody),
-        (status = 422, body = engage_core::wire::ApiErrorBody)))]
+        (status = 200, body = StaffTokenResponse, headers(("Cache-Control" = String, description = "`no-store`"))),
+        (status = 400, description = "`malformed_json`", body = ApiErrorBody),
+        (status = 401, description = "`invalid_credentials`", body = ApiErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ApiErrorBody),
+        (status = 415, description = "`unsupported_media_type`", body = ApiErrorBody),
+        (status = 422, description = "`email_required`, `invalid_body`", body = ApiErrorBody),
+        (status = 503, description = "`busy`: too many sign-ins at once; retry after `Retry-After` seconds", body = ApiErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait")))))]
 pub async fn login(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<LoginRequest>,
@@ -95,105 +100,127 @@ pub async fn login(
             "the email is required",
         ));
     }
+    if email.chars().count() > MAX_EMAIL_CHARS {
+        return Err(ApiError::invalid(
+            "invalid_body",
+            "email",
+            format!("the email holds at most {MAX_EMAIL_CHARS} characters"),
+        ));
+    }
+    if request.password.chars().count() > MAX_PASSWORD_CHARS {
+        return Err(ApiError::invalid(
+            "invalid_body",
+            "password",
+            format!("the password holds at most {MAX_PASSWORD_CHARS} characters"),
+        ));
+    }
     let user = state.store.user_by_email(&email).await?;
-    let stored = user
-        .as_ref()
-        .map(|user| user.password_hash.clone())
-        .unwrap_or_else(|| dummy_hash().to_owned());
-    let password = request.password;
-    let matches = tokio::task::spawn_blocking(move || verify_password(&password, &stored))
-        .await
-        .map_err(|error| ApiError::Internal(format!("password check panicked: {error}")))?;
+    let stored = user.as_ref().map(|user| user.password_hash.clone());
+    let matches = state.passwords.verify(request.password, stored).await?;
     let user = match user {
         Some(user) if matches => user,
         _ => return Err(invalid_credentials()),
     };
     let pair = TokenPair::generate();
-    let owner = TokenOwner::User {
-        workspace_id: user.workspace_id,
-        user_id: user.id,
-    };
     state
         .store
-        .insert_token(
-            &pair.access_hash,
-            TokenKind::StaffAccess,
-            owner,
-            pair.access_expires_at,
-        )
-        .await?;
-    state
-        .store
-        .insert_token(
-            &pair.refresh_hash,
-            TokenKind::StaffRefresh,
-            owner,
-            pair.refresh_expires_at,
+        .start_session(
+            user.workspace_id,
+            user.id,
+            (&pair.access_hash, pair.access_expires_at),
+            (&pair.refresh_hash, pair.refresh_expires_at),
         )
         .await?;
     Ok(Json(pair.response()))
 }
 
-/// Exchange a refresh token for a new pair; the old refresh token stops working.
+/// Exchange a refresh token for a new pair in the same session; the old refresh token stops
+/// working. Presenting a refresh token that was already exchanged ends the whole session
+/// (every access and refresh token of it): someone else has a copy.
 #[utoipa::path(post, path = "/v1/auth/refresh", tag = "staff auth", request_body = RefreshRequest,
     responses(
-        (status = 200, body = StaffTokenResponse),
-        (status = 401, description = "`invalid_refresh_token`: unknown, expired or already used", body = engage_core::wire::ApiErrorBody)))]
+        (status = 200, body = StaffTokenResponse, headers(("Cache-Control" = String, description = "`no-store`"))),
+        (status = 400, description = "`malformed_json`", body = ApiErrorBody),
+        (status = 401, description = "`invalid_refresh_token`: unknown, expired or signed out; `refresh_token_reused`: already exchanged, the session is now ended", body = ApiErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ApiErrorBody),
+        (status = 415, description = "`unsupported_media_type`", body = ApiErrorBody),
+        (status = 422, description = "`invalid_body`", body = ApiErrorBody)))]
 pub async fn refresh(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<RefreshRequest>,
 ) -> Result<Json<StaffTokenResponse>, ApiError> {
     let pair = TokenPair::generate();
-    let rotated = state
+    let rotation = state
         .store
-        .rotate_refresh_token(
+        .rotate_session_refresh_token(
             &sha256(&request.refresh_token),
             (&pair.access_hash, pair.access_expires_at),
             (&pair.refresh_hash, pair.refresh_expires_at),
         )
         .await?;
-    if rotated.is_none() {
-        return Err(ApiError::unauthorized(
+    match rotation {
+        Rotation::Rotated { .. } => Ok(Json(pair.response())),
+        Rotation::Reused { session_id } => {
+            tracing::warn!(%session_id, "a spent refresh token was presented again; the session is revoked");
+            Err(ApiError::unauthorized(
+                "refresh_token_reused",
+                "this refresh token was already used, so the session has been ended for safety; sign in again",
+            ))
+        }
+        Rotation::Invalid => Err(ApiError::unauthorized(
             "invalid_refresh_token",
             "the refresh token is invalid, expired or already used; sign in again",
-        ));
+        )),
     }
-    Ok(Json(pair.response()))
 }
 
-/// Revoke the access token of the request and, when given, the refresh token.
+/// Sign out: ends the session of the access token (every access and refresh token of it),
+/// whatever the body holds. A refresh token in the body ends its session too.
 #[utoipa::path(post, path = "/v1/auth/logout", tag = "staff auth", request_body(content = Option<LogoutRequest>),
     security(("staff" = [])),
-    responses((status = 204, description = "Signed out"), (status = 401, body = engage_core::wire::ApiErrorBody)))]
+    responses(
+        (status = 204, description = "Signed out"),
+        (status = 400, description = "`malformed_json` (the session is ended all the same)", body = ApiErrorBody),
+        (status = 401, description = "`missing_token`, `invalid_token`", body = ApiErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ApiErrorBody)))]
 pub async fn logout(
     State(state): State<AppState>,
     staff: StaffUser,
-    RawBody(body): RawBody,
+    body: Result<RawBody, ApiError>,
 ) -> Result<StatusCode, ApiError> {
+    match staff.session_id {
+        Some(session_id) => state.store.end_session(session_id, staff.user_id).await?,
+        None => {
+            state
+                .store
+                .revoke_user_token(&staff.token_hash, staff.user_id)
+                .await?
+        }
+    }
+    let RawBody(body) = body?;
     let request: LogoutRequest = if body.iter().all(u8::is_ascii_whitespace) {
         LogoutRequest::default()
     } else {
         serde_json::from_slice(&body).map_err(|error| ApiError::BadRequest {
             code: "malformed_json",
-            message: format!("the request body is not valid JSON: {error}"),
+            message: format!(
+                "the request body is not valid JSON ({error}); you are signed out all the same"
+            ),
         })?
     };
-    state
-        .store
-        .revoke_user_token(&staff.token_hash, staff.user_id)
-        .await?;
     if let Some(refresh) = request.refresh_token {
-        state
-            .store
-            .revoke_user_token(&sha256(&refresh), staff.user_id)
-            .await?;
+        let hash = sha256(&refresh);
+        match state.store.session_of_token(&hash, staff.user_id).await? {
+            Some(session_id) => state.store.end_session(session_id, staff.user_id).await?,
+            None => state.store.revoke_user_token(&hash, staff.user_id).await?,
+        }
     }
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Who the staff token belongs to.
 #[utoipa::path(get, path = "/v1/me", tag = "staff auth", security(("staff" = [])),
-    responses((status = 200, body = Me), (status = 401, body = engage_core::wire::ApiErrorBody)))]
+    responses((status = 200, body = Me), (status = 401, description = "`missing_token`, `invalid_token`", body = ApiErrorBody)))]
 pub async fn me(State(state): State<AppState>, staff: StaffUser) -> Result<Json<Me>, ApiError> {
     let user = state
         .store

@@ -7,8 +7,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use engage_core::wire::{
-    Campaign, CampaignIntegration, CampaignList, CampaignType, CreateCampaignRequest, MessagePage,
-    NameAvailability, SenderStatus, TemplateStatus, UpdateCampaignRequest,
+    ApiErrorBody, Campaign, CampaignIntegration, CampaignList, CampaignType, CreateCampaignRequest,
+    MessagePage, NameAvailability, SenderStatus, TemplateStatus, UpdateCampaignRequest,
 };
 use engage_core::CampaignName;
 use serde::Deserialize;
@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use super::error::ApiError;
 use super::extractor::{parse_id, ApiJson, ApiQuery, StaffUser};
-use super::AppState;
+use super::{no_store, AppState};
 use crate::store::{CampaignFilter, NewCampaign, StoreError};
 
 /// Name of the API client created for a workspace that has none.
@@ -31,27 +31,41 @@ pub fn router() -> Router<AppState> {
             "/v1/campaigns/{id}",
             get(get_campaign).patch(update_campaign),
         )
-        .route("/v1/campaigns/{id}/integration", get(integration))
+        .merge(no_store(
+            Router::new().route("/v1/campaigns/{id}/integration", get(integration)),
+        ))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CampaignQuery {
     /// Only campaigns of this type (`recurrent`).
     #[serde(rename = "type")]
     #[param(value_type = Option<CampaignType>)]
     pub campaign_type: Option<CampaignType>,
-    /// Text the name contains (ignoring case).
+    /// Text the name contains (ignoring case, compatibility forms and invisible characters).
+    #[param(max_length = 200)]
     pub q: Option<String>,
 }
 
 /// Campaigns of the workspace, newest first.
 #[utoipa::path(get, path = "/v1/campaigns", tag = "campaigns", params(CampaignQuery), security(("staff" = [])),
-    responses((status = 200, body = CampaignList), (status = 401, body = engage_core::wire::ApiErrorBody)))]
+    responses(
+        (status = 200, body = CampaignList),
+        (status = 401, description = "`missing_token`, `invalid_token`", body = ApiErrorBody),
+        (status = 422, description = "`invalid_query`", body = ApiErrorBody)))]
 pub async fn list_campaigns(
     State(state): State<AppState>,
     staff: StaffUser,
     ApiQuery(query): ApiQuery<CampaignQuery>,
 ) -> Result<Json<CampaignList>, ApiError> {
+    if query.q.as_deref().is_some_and(|q| q.chars().count() > 200) {
+        return Err(ApiError::invalid(
+            "invalid_query",
+            "q",
+            "q holds at most 200 characters",
+        ));
+    }
     let query_key = query
         .q
         .as_deref()
@@ -73,14 +87,18 @@ fn name_taken() -> ApiError {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct NameQuery {
-    /// The name to check.
+    /// The name to check (any text: the answer says why it cannot be used).
     pub name: String,
 }
 
 /// Whether a campaign could be created with this name (the same rules as `POST`).
 #[utoipa::path(get, path = "/v1/campaigns/name-availability", tag = "campaigns", params(NameQuery), security(("staff" = [])),
-    responses((status = 200, body = NameAvailability), (status = 401, body = engage_core::wire::ApiErrorBody)))]
+    responses(
+        (status = 200, body = NameAvailability),
+        (status = 401, description = "`missing_token`, `invalid_token`", body = ApiErrorBody),
+        (status = 422, description = "`invalid_query`: `name` is missing", body = ApiErrorBody)))]
 pub async fn name_availability(
     State(state): State<AppState>,
     staff: StaffUser,
@@ -108,9 +126,13 @@ pub async fn name_availability(
 /// Create a recurrent campaign: unique name, active sender, APPROVED template.
 #[utoipa::path(post, path = "/v1/campaigns", tag = "campaigns", request_body = CreateCampaignRequest, security(("staff" = [])),
     responses(
-        (status = 201, body = Campaign),
-        (status = 409, description = "`campaign_name_taken`", body = engage_core::wire::ApiErrorBody),
-        (status = 422, description = "`campaign_name_required`, `sender_not_found`, `sender_inactive`, `template_not_found`, `template_not_approved`, ...", body = engage_core::wire::ApiErrorBody)))]
+        (status = 201, body = Campaign, headers(("Location" = String, description = "`/v1/campaigns/{id}`"))),
+        (status = 400, description = "`malformed_json`", body = ApiErrorBody),
+        (status = 401, description = "`missing_token`, `invalid_token`", body = ApiErrorBody),
+        (status = 409, description = "`campaign_name_taken`", body = ApiErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ApiErrorBody),
+        (status = 415, description = "`unsupported_media_type`", body = ApiErrorBody),
+        (status = 422, description = "`invalid_body`, `campaign_name_required`, `campaign_name_too_long`, `campaign_name_invalid`, `sender_not_found`, `sender_inactive`, `template_not_found`, `template_not_approved`", body = ApiErrorBody)))]
 pub async fn create_campaign(
     State(state): State<AppState>,
     staff: StaffUser,
@@ -184,7 +206,10 @@ async fn load(state: &AppState, workspace_id: Uuid, id: Uuid) -> Result<Campaign
 /// One campaign with its sender and template.
 #[utoipa::path(get, path = "/v1/campaigns/{id}", tag = "campaigns", security(("staff" = [])),
     params(("id" = Uuid, Path, description = "Campaign id")),
-    responses((status = 200, body = Campaign), (status = 404, body = engage_core::wire::ApiErrorBody)))]
+    responses(
+        (status = 200, body = Campaign),
+        (status = 401, description = "`missing_token`, `invalid_token`", body = ApiErrorBody),
+        (status = 404, description = "`campaign_not_found`", body = ApiErrorBody)))]
 pub async fn get_campaign(
     State(state): State<AppState>,
     staff: StaffUser,
@@ -199,9 +224,13 @@ pub async fn get_campaign(
     params(("id" = Uuid, Path, description = "Campaign id")),
     responses(
         (status = 200, body = Campaign),
-        (status = 404, body = engage_core::wire::ApiErrorBody),
-        (status = 409, description = "`campaign_name_taken`", body = engage_core::wire::ApiErrorBody),
-        (status = 422, body = engage_core::wire::ApiErrorBody)))]
+        (status = 400, description = "`malformed_json`", body = ApiErrorBody),
+        (status = 401, description = "`missing_token`, `invalid_token`", body = ApiErrorBody),
+        (status = 404, description = "`campaign_not_found`", body = ApiErrorBody),
+        (status = 409, description = "`campaign_name_taken`", body = ApiErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ApiErrorBody),
+        (status = 415, description = "`unsupported_media_type`", body = ApiErrorBody),
+        (status = 422, description = "`invalid_body`, `nothing_to_update`, `campaign_name_required`, `campaign_name_too_long`, `campaign_name_invalid`", body = ApiErrorBody)))]
 pub async fn update_campaign(
     State(state): State<AppState>,
     staff: StaffUser,
@@ -240,7 +269,10 @@ pub async fn update_campaign(
 /// Everything needed to build the token curl and the send curl of this campaign.
 #[utoipa::path(get, path = "/v1/campaigns/{id}/integration", tag = "campaigns", security(("staff" = [])),
     params(("id" = Uuid, Path, description = "Campaign id")),
-    responses((status = 200, body = CampaignIntegration), (status = 404, body = engage_core::wire::ApiErrorBody)))]
+    responses(
+        (status = 200, body = CampaignIntegration, headers(("Cache-Control" = String, description = "`no-store`: the answer holds the client secret"))),
+        (status = 401, description = "`missing_token`, `invalid_token`", body = ApiErrorBody),
+        (status = 404, description = "`campaign_not_found`", body = ApiErrorBody)))]
 pub async fn integration(
     State(state): State<AppState>,
     staff: StaffUser,
@@ -271,17 +303,24 @@ pub async fn integration(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// Page size, 1 to 100 (default 50).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
+    #[param(value_type = Option<Uuid>, format = Uuid)]
     pub cursor: Option<String>,
 }
 
 /// Recent messages of the campaign, newest first.
 #[utoipa::path(get, path = "/v1/campaigns/{id}/messages", tag = "campaigns", security(("staff" = [])),
     params(("id" = Uuid, Path, description = "Campaign id"), PageQuery),
-    responses((status = 200, body = MessagePage), (status = 404, body = engage_core::wire::ApiErrorBody), (status = 422, body = engage_core::wire::ApiErrorBody)))]
+    responses(
+        (status = 200, body = MessagePage),
+        (status = 401, description = "`missing_token`, `invalid_token`", body = ApiErrorBody),
+        (status = 404, description = "`campaign_not_found`", body = ApiErrorBody),
+        (status = 422, description = "`invalid_limit`, `invalid_cursor`, `invalid_query`", body = ApiErrorBody)))]
 pub async fn list_messages(
     State(state): State<AppState>,
     staff: StaffUser,
@@ -300,7 +339,6 @@ pub async fn list_messages(
     let before = query
         .cursor
         .as_deref()
-        .filter(|cursor| !cursor.is_empty())
         .map(|cursor| {
             Uuid::parse_str(cursor).map_err(|_| {
                 ApiError::invalid(

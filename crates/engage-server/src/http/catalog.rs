@@ -3,9 +3,9 @@
 use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Json, Router};
-use engage_core::wire::{Sender, Template};
+use engage_core::wire::{ApiErrorBody, Sender, Template};
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 
 use super::error::ApiError;
 use super::extractor::{parse_id, ApiQuery, StaffUser};
@@ -18,48 +18,65 @@ pub fn router() -> Router<AppState> {
         .route("/v1/templates/{id}", get(get_template))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct StatusFilter {
-    /// `all` to include inactive senders / templates that are not APPROVED.
-    pub status: Option<String>,
+/// `?status=`: `active` (the default) or `all` senders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SenderStatusFilter {
+    Active,
+    All,
 }
 
-fn include_all(filter: &StatusFilter, default: &str) -> Result<bool, ApiError> {
-    match filter.status.as_deref().map(str::to_ascii_lowercase) {
-        None => Ok(false),
-        Some(value) if value == "all" => Ok(true),
-        Some(value) if value == default => Ok(false),
-        Some(_) => Err(ApiError::invalid(
-            "invalid_query",
-            "status",
-            format!("status must be `{default}` (the default) or `all`"),
-        )),
-    }
+/// `?status=`: `approved` (the default) or `all` templates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TemplateStatusFilter {
+    Approved,
+    All,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SenderQuery {
+    /// `all` to include inactive senders.
+    pub status: Option<SenderStatusFilter>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TemplateQuery {
+    /// `all` to include templates that are not APPROVED.
+    pub status: Option<TemplateStatusFilter>,
 }
 
 /// Sender numbers of the workspace (active ones unless `status=all`).
-#[utoipa::path(get, path = "/v1/senders", tag = "catalog", params(StatusFilter), security(("staff" = [])),
-    responses((status = 200, body = Vec<Sender>), (status = 401, body = engage_core::wire::ApiErrorBody)))]
+#[utoipa::path(get, path = "/v1/senders", tag = "catalog", params(SenderQuery), security(("staff" = [])),
+    responses(
+        (status = 200, body = Vec<Sender>),
+        (status = 401, description = "`missing_token`, `invalid_token`", body = ApiErrorBody),
+        (status = 422, description = "`invalid_query`", body = ApiErrorBody)))]
 pub async fn list_senders(
     State(state): State<AppState>,
     staff: StaffUser,
-    ApiQuery(filter): ApiQuery<StatusFilter>,
+    ApiQuery(filter): ApiQuery<SenderQuery>,
 ) -> Result<Json<Vec<Sender>>, ApiError> {
-    let all = include_all(&filter, "active")?;
+    let all = filter.status == Some(SenderStatusFilter::All);
     Ok(Json(
         state.store.list_senders(staff.workspace_id, all).await?,
     ))
 }
 
 /// WhatsApp templates of the workspace (APPROVED ones unless `status=all`), with variables.
-#[utoipa::path(get, path = "/v1/templates", tag = "catalog", params(StatusFilter), security(("staff" = [])),
-    responses((status = 200, body = Vec<Template>), (status = 401, body = engage_core::wire::ApiErrorBody)))]
+#[utoipa::path(get, path = "/v1/templates", tag = "catalog", params(TemplateQuery), security(("staff" = [])),
+    responses(
+        (status = 200, body = Vec<Template>),
+        (status = 401, description = "`missing_token`, `invalid_token`", body = ApiErrorBody),
+        (status = 422, description = "`invalid_query`", body = ApiErrorBody)))]
 pub async fn list_templates(
     State(state): State<AppState>,
     staff: StaffUser,
-    ApiQuery(filter): ApiQuery<StatusFilter>,
+    ApiQuery(filter): ApiQuery<TemplateQuery>,
 ) -> Result<Json<Vec<Template>>, ApiError> {
-    let all = include_all(&filter, "approved")?;
+    let all = filter.status == Some(TemplateStatusFilter::All);
     Ok(Json(
         state.store.list_templates(staff.workspace_id, all).await?,
     ))
@@ -75,7 +92,10 @@ fn template_not_found() -> ApiError {
 /// One template, whatever its status.
 #[utoipa::path(get, path = "/v1/templates/{id}", tag = "catalog", security(("staff" = [])),
     params(("id" = uuid::Uuid, Path, description = "Template id")),
-    responses((status = 200, body = Template), (status = 404, body = engage_core::wire::ApiErrorBody)))]
+    responses(
+        (status = 200, body = Template),
+        (status = 401, description = "`missing_token`, `invalid_token`", body = ApiErrorBody),
+        (status = 404, description = "`template_not_found`", body = ApiErrorBody)))]
 pub async fn get_template(
     State(state): State<AppState>,
     staff: StaffUser,

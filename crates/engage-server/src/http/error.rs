@@ -46,6 +46,9 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("the database is busy; retry shortly")]
     Unavailable,
+    /// 503 `busy` with `Retry-After`: a bounded resource (password hashing) is saturated.
+    #[error("the server is busy; retry in {retry_after_secs} s")]
+    Busy { retry_after_secs: u64 },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -106,7 +109,7 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable | ApiError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -124,6 +127,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType { .. } => ("unsupported_media_type", None),
             ApiError::MethodNotAllowed => ("method_not_allowed", None),
             ApiError::Unavailable => ("service_unavailable", None),
+            ApiError::Busy { .. } => ("busy", None),
             ApiError::Internal(_) => {
                 return wire::ApiError {
                     code: "internal_error".into(),
@@ -173,6 +177,11 @@ impl IntoResponse for ApiError {
             }),
         )
             .into_response();
+        if let ApiError::Busy { retry_after_secs } = &self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+        }
         if status == StatusCode::UNAUTHORIZED {
             let challenge = match &self {
                 ApiError::Unauthorized {

@@ -11,7 +11,6 @@ use uuid::Uuid;
 use super::error::ApiError;
 use super::AppState;
 use crate::crypto::sha256;
-use crate::store::TokenKind;
 
 /// The bearer token of the request, or a 401.
 fn bearer(parts: &Parts) -> Result<&str, ApiError> {
@@ -56,6 +55,8 @@ pub struct StaffUser {
     pub user_id: Uuid,
     pub workspace_id: Uuid,
     pub token_hash: [u8; 32],
+    /// The sign-in session of the token (`None` for tokens issued before sessions existed).
+    pub session_id: Option<Uuid>,
 }
 
 impl FromRequestParts<AppState> for StaffUser {
@@ -63,15 +64,16 @@ impl FromRequestParts<AppState> for StaffUser {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let hash = sha256(bearer(parts)?);
-        let record = state
+        let token = state
             .store
-            .live_token(&hash, TokenKind::StaffAccess)
+            .live_staff_token(&hash)
             .await?
             .ok_or_else(invalid_token)?;
         Ok(StaffUser {
-            user_id: record.user_id.ok_or_else(invalid_token)?,
-            workspace_id: record.workspace_id,
+            user_id: token.user_id,
+            workspace_id: token.workspace_id,
             token_hash: hash,
+            session_id: token.session_id,
         })
     }
 }
@@ -108,13 +110,13 @@ impl FromRequestParts<AppState> for AnyAuth {
                 workspace_id: client.workspace_id,
             });
         }
-        let record = state
+        let token = state
             .store
-            .live_token(&hash, TokenKind::StaffAccess)
+            .live_staff_token(&hash)
             .await?
             .ok_or_else(invalid_token)?;
         Ok(AnyAuth {
-            workspace_id: record.workspace_id,
+            workspace_id: token.workspace_id,
         })
     }
 }

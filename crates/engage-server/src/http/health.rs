@@ -2,10 +2,10 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
-use utoipa::{OpenApi, ToSchema};
+use utoipa::ToSchema;
 
 use super::error::ApiError;
-use super::{ApiDoc, AppState};
+use super::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
@@ -35,6 +35,6 @@ pub async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, ApiE
 /// This document.
 #[utoipa::path(get, path = "/openapi.json", tag = "health",
     responses((status = 200, description = "The OpenAPI 3.1 document of this API")))]
-pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+pub async fn openapi() -> Json<&'static serde_json::Value> {
+    Json(super::openapi::document())
 }

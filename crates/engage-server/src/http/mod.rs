@@ -11,6 +11,7 @@ mod health;
 mod messages;
 mod oauth;
 mod openapi;
+mod password;
 mod send;
 
 use std::ops::Deref;
@@ -18,10 +19,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
 use axum::Router;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 use uuid::Uuid;
 
+use crate::config::Limits;
 use crate::crypto::SecretKey;
 use crate::store::writer::MessageWriter;
 use crate::store::{SendTarget, Store, StoreError, TokenKind};
@@ -31,6 +37,7 @@ use extractor::ApiClientAuth;
 
 pub use auth::normalize_email;
 pub use openapi::ApiDoc;
+pub use password::PasswordGate;
 
 /// Largest accepted request body (a batch of 1,000 messages fits comfortably).
 pub const BODY_LIMIT: usize = 1024 * 1024;
@@ -48,6 +55,8 @@ pub struct Inner {
     pub secret_key: SecretKey,
     /// Base URL without a trailing slash, e.g. `http://127.0.0.1:8787`.
     pub public_url: String,
+    /// Sign-in password checks, bounded (see [`PasswordGate`]).
+    pub passwords: PasswordGate,
     client_tokens: TtlCache<[u8; 32], (ApiClientAuth, i64)>,
     send_contexts: TtlCache<Uuid, Arc<SendContext>>,
 }
@@ -69,12 +78,14 @@ impl AppState {
         writer: MessageWriter,
         secret_key: SecretKey,
         public_url: String,
+        limits: &Limits,
     ) -> Self {
         AppState(Arc::new(Inner {
             store,
             writer,
             secret_key,
             public_url: public_url.trim_end_matches('/').to_owned(),
+            passwords: PasswordGate::new(limits),
             client_tokens: TtlCache::new(Duration::from_secs(30), 100_000),
             send_contexts: TtlCache::new(Duration::from_secs(2), 10_000),
         }))
@@ -129,9 +140,48 @@ impl AppState {
     }
 }
 
+/// `Cache-Control: no-store` (and `Pragma: no-cache` for HTTP/1.0 caches) on every answer of
+/// the routes of `router`, whose successes carry credentials (tokens, the client secret).
+pub fn no_store<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
+    router
+        .route_layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .route_layer(SetResponseHeaderLayer::overriding(
+            header::PRAGMA,
+            HeaderValue::from_static("no-cache"),
+        ))
+}
+
+/// The answer to a handler panic: logged, then the usual 500 error body.
+fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let detail = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("a panic without a message");
+    ApiError::Internal(format!("a request handler panicked: {detail}")).into_response()
+}
+
+/// Routes only the tests compile in (feature `test-routes`).
+#[cfg(feature = "test-routes")]
+fn test_routes() -> Router<AppState> {
+    async fn panics() -> &'static str {
+        panic!("GET /__test/panic panics on purpose")
+    }
+    Router::new().route("/__test/panic", axum::routing::get(panics))
+}
+
+#[cfg(not(feature = "test-routes"))]
+fn test_routes() -> Router<AppState> {
+    Router::new()
+}
+
 /// The whole API.
 pub fn router(state: AppState) -> Router {
     Router::new()
+        .merge(test_routes())
         .merge(health::router())
         .merge(auth::router())
         .merge(oauth::router())
@@ -145,6 +195,11 @@ pub fn router(state: AppState) -> Router {
         })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -83,6 +83,24 @@ fn no_store() -> [(header::HeaderName, HeaderValue); 2] {
     ]
 }
 
+/// The `application/x-www-form-urlencoded` body of `POST /oauth/token` (its schema in the
+/// OpenAPI document; the handler reads the form itself, refusing repeated parameters).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct TokenRequest {
+    /// Only `client_credentials`.
+    #[schema(pattern = "^client_credentials$")]
+    pub grant_type: String,
+    /// With `client_secret`, when the client does not authenticate with HTTP Basic.
+    #[schema(max_length = 255)]
+    pub client_id: Option<String>,
+    #[schema(max_length = 255)]
+    pub client_secret: Option<String>,
+    /// `messages:send` (the only scope) or nothing.
+    #[schema(pattern = "^ *(messages:send( +|$))*$")]
+    pub scope: Option<String>,
+}
+
 /// The form parameters, each at most once (§3.2).
 #[derive(Default)]
 struct TokenForm {
@@ -140,11 +158,11 @@ fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, OA
 
 /// Obtain a bearer token with the client credentials grant.
 #[utoipa::path(post, path = "/oauth/token", tag = "client auth",
-    request_body(content_type = "application/x-www-form-urlencoded",
-        description = "`grant_type=client_credentials`; client credentials by HTTP Basic or `client_id` and `client_secret` fields"),
+    request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded",
+        description = "`grant_type=client_credentials`; client credentials by HTTP Basic or `client_id` and `client_secret` fields (not both)"),
     security((), ("client_basic" = [])),
     responses(
-        (status = 200, body = ClientTokenResponse),
+        (status = 200, body = ClientTokenResponse, headers(("Cache-Control" = String, description = "`no-store`"))),
         (status = 400, description = "`invalid_request`, `unsupported_grant_type`, `invalid_scope`", body = OAuthErrorBody),
         (status = 401, description = "`invalid_client`", body = OAuthErrorBody)))]
 pub async fn token(

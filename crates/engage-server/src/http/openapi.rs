@@ -1,5 +1,8 @@
 //! The OpenAPI document (`GET /openapi.json`).
 
+use std::sync::OnceLock;
+
+use serde_json::{json, Value};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -27,6 +30,9 @@ use super::{auth, campaigns, catalog, health, messages, oauth, send};
         engage_core::wire::BatchSendResponse,
         engage_core::wire::BatchItemResult,
         oauth::OAuthErrorBody,
+        oauth::TokenRequest,
+        send::SendRequestBody,
+        send::SendResponseBody,
     )),
     modifiers(&SecuritySchemes)
 )]
@@ -49,5 +55,88 @@ impl Modify for SecuritySchemes {
             "client_basic",
             SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)),
         );
+    }
+}
+
+/// The document served at `GET /openapi.json`: [`ApiDoc`] with the answers every operation
+/// can give added where a handler does not list them itself, all with the error schema:
+/// 400 / 413 / 415 / 422 for operations with a JSON body (unreadable JSON, too large, not
+/// JSON, wrong shape), 401 for operations that need a token, 404 for operations on
+/// `{id}`, 405 for any other method on a known path (with `Allow`), and 503 (`busy` with
+/// `Retry-After`, `service_unavailable`) for every operation.
+pub fn document() -> &'static Value {
+    static DOCUMENT: OnceLock<Value> = OnceLock::new();
+    DOCUMENT.get_or_init(|| {
+        let mut document = serde_json::to_value(ApiDoc::openapi())
+            .expect("the OpenAPI document serialises to JSON");
+        add_common_responses(&mut document);
+        document
+    })
+}
+
+fn error_response(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ApiErrorBody"}}}
+    })
+}
+
+fn add_common_responses(document: &mut Value) {
+    let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for (method, operation) in item.iter_mut() {
+            if !matches!(method.as_str(), "get" | "post" | "put" | "patch" | "delete") {
+                continue;
+            }
+            let json_body = operation
+                .pointer("/requestBody/content/application~1json")
+                .is_some();
+            let secured = operation
+                .get("security")
+                .and_then(Value::as_array)
+                .is_some_and(|requirements| {
+                    requirements
+                        .iter()
+                        .any(|requirement| requirement.as_object().is_some_and(|r| !r.is_empty()))
+                });
+            let Some(responses) = operation
+                .get_mut("responses")
+                .and_then(Value::as_object_mut)
+            else {
+                continue;
+            };
+            let mut add = |status: &str, description: &str| {
+                responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| error_response(description));
+            };
+            if json_body {
+                add("400", "`malformed_json`: the body is not valid JSON");
+                add("413", "`payload_too_large`: the body is larger than 1 MiB");
+                add(
+                    "415",
+                    "`unsupported_media_type`: send `Content-Type: application/json`",
+                );
+                add(
+                    "422",
+                    "`invalid_body`: the body does not have the expected shape",
+                );
+            }
+            if secured {
+                add("401", "`missing_token`, `invalid_token`");
+            }
+            if path.contains("{id}") {
+                add("404", "no such resource in your workspace");
+            }
+            add(
+                "503",
+                "`busy` (with `Retry-After`) or `service_unavailable`: retry shortly",
+            );
+        }
     }
 }

@@ -193,15 +193,35 @@ fn validate(
         })
 }
 
+/// The body of a send: one recipient, or a batch.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[allow(dead_code)]
+#[serde(untagged)]
+pub enum SendRequestBody {
+    One(SendMessageRequest),
+    Batch(wire::BatchSendRequest),
+}
+
+/// The 202 answer of a send: [`SendAccepted`] for one recipient, [`BatchSendResponse`] for a
+/// batch.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[allow(dead_code)]
+#[serde(untagged)]
+pub enum SendResponseBody {
+    One(SendAccepted),
+    Batch(BatchSendResponse),
+}
+
 /// Send the campaign's template to one recipient, or to a batch of up to 1,000.
 #[utoipa::path(post, path = "/v1/campaigns/{id}/messages", tag = "messages", security(("client" = [])),
     params(
         ("id" = Uuid, Path, description = "Campaign id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Same key and body within 24 h replays the first answer and creates nothing")),
-    request_body(content = SendMessageRequest, description = "One recipient, or `{\"messages\": [...]}` (BatchSendRequest, up to 1,000)"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Same key and body within 24 h replays the first answer and creates nothing; 1 to 255 visible ASCII characters",
+            min_length = 1, max_length = 255, pattern = r"^[\x21-\x7E]+$")),
+    request_body(content = SendRequestBody, description = "One recipient (`SendMessageRequest`), or `{\"messages\": [...]}` (`BatchSendRequest`, up to 1,000)"),
     responses(
-        (status = 202, description = "Queued (single: SendAccepted; batch: BatchSendResponse)", body = SendAccepted),
-        (status = 400, description = "`malformed_json`", body = wire::ApiErrorBody),
+        (status = 202, description = "Queued (one recipient: SendAccepted; batch: BatchSendResponse). A replay of an Idempotency-Key carries `Idempotent-Replayed: true`.", body = SendResponseBody),
+        (status = 400, description = "`malformed_json`, `invalid_idempotency_key`", body = wire::ApiErrorBody),
         (status = 401, description = "`missing_token`, `invalid_token`", body = wire::ApiErrorBody),
         (status = 404, description = "`campaign_not_found` (also for another workspace's campaign)", body = wire::ApiErrorBody),
         (status = 409, description = "`campaign_inactive`, `template_not_approved`, `sender_inactive`", body = wire::ApiErrorBody),

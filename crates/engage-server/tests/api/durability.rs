@@ -16,11 +16,13 @@ use crate::helpers::{
     body_for, cli_json, random_secret_key_b64, run_cli, sqlite_url, wait_for_message_at, DEADLINE,
 };
 
-struct Serve {
-    child: Child,
-    base_url: String,
+pub(crate) struct Serve {
+    pub(crate) child: Child,
+    pub(crate) base_url: String,
     /// Every line the process wrote on stdout or stderr, for failure messages.
-    lines: mpsc::Receiver<String>,
+    pub(crate) lines: mpsc::Receiver<String>,
+    /// The lines written before `listening on`.
+    pub(crate) startup: Vec<String>,
 }
 
 struct Env {
@@ -56,6 +58,16 @@ impl Env {
 }
 
 fn spawn_serve(database_url: &str, key: &str, home: &Path) -> Serve {
+    spawn_serve_with(database_url, key, home, &[])
+}
+
+/// `engage-server serve` on a free loopback port, with extra environment variables.
+pub(crate) fn spawn_serve_with(
+    database_url: &str,
+    key: &str,
+    home: &Path,
+    envs: &[(&str, &str)],
+) -> Serve {
     let mut child = Command::new(env!("CARGO_BIN_EXE_engage-server"))
         .args([
             "serve",
@@ -71,6 +83,7 @@ fn spawn_serve(database_url: &str, key: &str, home: &Path) -> Serve {
         .env("RUST_LOG", "info")
         .env_remove("ENGAGE_PUBLIC_URL")
         .env_remove("ENGAGE_LISTEN")
+        .envs(envs.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -96,6 +109,7 @@ fn spawn_serve(database_url: &str, key: &str, home: &Path) -> Serve {
         child,
         base_url: String::new(),
         lines: rx,
+        startup: Vec::new(),
     };
     let start = Instant::now();
     let mut seen = Vec::new();
@@ -105,6 +119,7 @@ fn spawn_serve(database_url: &str, key: &str, home: &Path) -> Serve {
             Ok(line) => {
                 if let Some(addr) = listening_addr(&line) {
                     serve.base_url = format!("http://{addr}");
+                    serve.startup = seen;
                     return serve;
                 }
                 seen.push(line);

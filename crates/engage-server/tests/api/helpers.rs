@@ -46,6 +46,11 @@ pub fn sqlite_url(path: &std::path::Path) -> String {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(engage_server::Limits::default()).await
+}
+
+/// [`spawn_app`] with other connection and hashing limits.
+pub async fn spawn_app_with(limits: engage_server::Limits) -> TestApp {
     let dir = tempfile::tempdir().expect("tempdir");
     let db_path = dir.path().join("engage.db");
     let database_url = sqlite_url(&db_path);
@@ -55,6 +60,7 @@ pub async fn spawn_app() -> TestApp {
         listen: "127.0.0.1:0".parse().expect("addr"),
         public_url: None,
         secret_key: SecretKeySource::Env(secret_key_b64.clone()),
+        limits,
     })
     .await
     .expect("server starts");
@@ -98,6 +104,7 @@ impl TestApp {
             listen: "127.0.0.1:0".parse().expect("addr"),
             public_url: None,
             secret_key: SecretKeySource::Env(self.secret_key_b64.clone()),
+            limits: engage_server::Limits::default(),
         })
         .await
         .expect("server restarts");

@@ -8,6 +8,7 @@ mod catalog;
 mod cli;
 mod copied_curl;
 mod durability;
+mod hardening;
 mod helpers;
 mod idempotency;
 mod oauth;

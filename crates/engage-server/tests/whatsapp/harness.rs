@@ -116,6 +116,7 @@ async fn start_server(database_url: &str, key: &str) -> RunningServer {
         listen: "127.0.0.1:0".parse().unwrap(),
         public_url: None,
         secret_key: SecretKeySource::Env(key.to_owned()),
+        limits: engage_server::Limits::default(),
     })
     .await
     .expect("server starts")
