@@ -70,7 +70,11 @@ export ENGAGE_SECRET_KEY
 # listens: no request leaves the machine.
 export ENGAGE_WHATSAPP_GRAPH_URL="http://127.0.0.1:9/v23.0"
 export ENGAGE_WHATSAPP_RETRY_BASE_MS=60000
-unset ENGAGE_LISTEN ENGAGE_PUBLIC_URL ENGAGE_WHATSAPP_APP_SECRET ENGAGE_WHATSAPP_VERIFY_TOKEN
+# Webhooks configured as in production (with secrets the fuzzer does not know).
+ENGAGE_WHATSAPP_APP_SECRET="$(head -c 24 /dev/urandom | base64 | tr -d '/+=')"
+ENGAGE_WHATSAPP_VERIFY_TOKEN="$(head -c 24 /dev/urandom | base64 | tr -d '/+=')"
+export ENGAGE_WHATSAPP_APP_SECRET ENGAGE_WHATSAPP_VERIFY_TOKEN
+unset ENGAGE_LISTEN ENGAGE_PUBLIC_URL
 
 json_field() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval("d"+sys.argv[1]))' "$1"; }
 
@@ -107,12 +111,14 @@ ENGAGE_FUZZ_CLIENT_TOKEN="$(curl -fsS -u "$client_id:$client_secret" \
 export ENGAGE_FUZZ_STAFF_TOKEN ENGAGE_FUZZ_LOGOUT_TOKEN ENGAGE_FUZZ_CLIENT_TOKEN
 export ENGAGE_FUZZ_CLIENT_ID="$client_id" ENGAGE_FUZZ_CLIENT_SECRET="$client_secret"
 
+# One worker by default: CPython before 3.12 can fail Hypothesis' ast.parse with "AST
+# constructor recursion depth mismatch" when two threads parse at once (gh-106905).
 say "schemathesis $("$st" --version | awk '{print $NF}'): $examples examples per operation against $base/openapi.json"
 status=0
 "$st" --config-file "$root/scripts/schemathesis.toml" run "$base/openapi.json" \
   --max-examples "$examples" \
   --seed "${ENGAGE_FUZZ_SEED:-$RANDOM}" \
-  --workers 2 \
+  --workers "${ENGAGE_FUZZ_WORKERS:-1}" \
   --report junit --report-dir "$target_dir/schemathesis" ||
   status=$?
 

@@ -279,17 +279,36 @@ pub struct CreateCampaignRequest {
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, TS)]
+#[serde(deny_unknown_fields)]
 #[ts(export)]
 pub struct UpdateCampaignRequest {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    // Absent means "unchanged"; an explicit null is refused like any other wrong type.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    #[schema(nullable = false)]
     #[schema(
         min_length = 1,
         max_length = 120,
         pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF0-\uFFFB][^\x00-\x1F\x7F-\x9F]*$"
     )]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    #[schema(nullable = false)]
     pub status: Option<CampaignStatus>,
+}
+
+/// A field that, when present, must hold a value (not `null`).
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(deserializer).map(Some)
 }
 
 /// `GET /v1/campaigns/name-availability?name=...`: the server's uniqueness rule, for

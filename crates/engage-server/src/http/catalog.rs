@@ -38,6 +38,7 @@ pub enum TemplateStatusFilter {
 #[into_params(parameter_in = Query)]
 pub struct SenderQuery {
     /// `all` to include inactive senders.
+    #[param(inline)]
     pub status: Option<SenderStatusFilter>,
 }
 
@@ -45,6 +46,7 @@ pub struct SenderQuery {
 #[into_params(parameter_in = Query)]
 pub struct TemplateQuery {
     /// `all` to include templates that are not APPROVED.
+    #[param(inline)]
     pub status: Option<TemplateStatusFilter>,
 }
 

@@ -92,12 +92,12 @@ pub struct TokenRequest {
     #[schema(pattern = "^client_credentials$")]
     pub grant_type: String,
     /// With `client_secret`, when the client does not authenticate with HTTP Basic.
-    #[schema(max_length = 255)]
+    #[schema(max_length = 255, nullable = false)]
     pub client_id: Option<String>,
-    #[schema(max_length = 255)]
+    #[schema(max_length = 255, nullable = false)]
     pub client_secret: Option<String>,
     /// `messages:send` (the only scope) or nothing.
-    #[schema(pattern = "^ *(messages:send( +|$))*$")]
+    #[schema(pattern = "^ *(messages:send( +|$))*$", nullable = false)]
     pub scope: Option<String>,
 }
 

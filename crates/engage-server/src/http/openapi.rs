@@ -70,6 +70,25 @@ pub fn document() -> &'static Value {
         let mut document = serde_json::to_value(ApiDoc::openapi())
             .expect("the OpenAPI document serialises to JSON");
         add_common_responses(&mut document);
+        // Batch items are validated one by one (each gets its own result, 202 overall), so
+        // an item's `to` is any text here; the item must still be `{to, variables}`.
+        if let Some(items) =
+            document.pointer_mut("/components/schemas/BatchSendRequest/properties/messages/items")
+        {
+            *items = json!({
+                "type": "object",
+                "required": ["to"],
+                "properties": {
+                    "to": {"type": "string", "description": "E.164; an invalid number is reported in this item's result"},
+                    "variables": {"type": "object", "additionalProperties": {"type": "string"}}
+                }
+            });
+        }
+        // PATCH /v1/campaigns/{id} changes at least one of `name`, `status`.
+        if let Some(update) = document.pointer_mut("/components/schemas/UpdateCampaignRequest") {
+            update["minProperties"] = json!(1);
+            update["additionalProperties"] = json!(false);
+        }
         document
     })
 }

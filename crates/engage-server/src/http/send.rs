@@ -339,17 +339,24 @@ fn batch(
             ),
         ));
     }
-    let mut messages = Vec::with_capacity(items.len());
-    let mut results = Vec::with_capacity(items.len());
-    for (index, item) in items.into_iter().enumerate() {
-        let index = index as u32;
-        let outcome = serde_json::from_value::<SendMessageRequest>(item)
-            .map_err(|error| ApiError::Invalid {
-                code: "invalid_item",
-                message: format!("this message does not have the expected shape: {error}"),
-                field: None,
+    // An item that is not `{to, variables}` at all makes the request malformed (the schema of
+    // the batch); items of the right shape are then validated one by one.
+    let requests = items
+        .into_iter()
+        .enumerate()
+        .map(|(index, item)| {
+            serde_json::from_value::<SendMessageRequest>(item).map_err(|error| ApiError::Invalid {
+                code: "invalid_body",
+                message: format!("messages[{index}] does not have the expected shape: {error}"),
+                field: Some(format!("messages[{index}]")),
             })
-            .and_then(|request| validate(context, &request));
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut messages = Vec::with_capacity(requests.len());
+    let mut results = Vec::with_capacity(requests.len());
+    for (index, request) in requests.into_iter().enumerate() {
+        let index = index as u32;
+        let outcome = validate(context, &request);
         match outcome {
             Ok(validated) => {
                 let message = new_message(context, validated, now);

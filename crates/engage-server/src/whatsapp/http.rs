@@ -323,17 +323,27 @@ fn refusal(failure: WhatsAppError) -> Response {
 /// `POST /v1/whatsapp/senders`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct CreateCloudSender {
+    #[schema(pattern = r"\S")]
     pub name: String,
     /// E.164.
+    #[schema(
+        max_length = 40,
+        pattern = r"^\s*\+[0-9 ().\-]*[0-9][0-9 ().\-]*\s*$",
+        example = "+5511987654321"
+    )]
     pub phone: String,
     /// Cloud API phone number id.
+    #[schema(pattern = r"^\s*[0-9]+\s*$")]
     pub phone_number_id: String,
     /// WhatsApp Business Account id.
+    #[schema(pattern = r"^\s*[0-9]+\s*$")]
     pub waba_id: String,
     /// System-user access token (stored encrypted, never returned).
+    #[schema(pattern = r"^\s*\S+\s*$")]
     pub access_token: String,
     /// Messages per second (default 80).
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 10000)]
     pub rate_per_second: Option<u32>,
 }
 
@@ -392,8 +402,10 @@ pub async fn sync(State(state): State<AppState>, staff: StaffUser) -> Response {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct WebhookSettings {
     /// The Meta app secret that signs this workspace's notifications (stored encrypted).
+    #[schema(pattern = r"^\s*\S+\s*$")]
     pub app_secret: String,
     /// The token Meta echoes in the subscription handshake (stored encrypted).
+    #[schema(pattern = r"^\s*\S+\s*$")]
     pub verify_token: String,
 }
 

@@ -576,3 +576,26 @@ async fn campaign_messages_are_listed_newest_first_in_pages() {
         .await;
     assert!(resp.status() == StatusCode::UNAUTHORIZED || resp.status() == StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_batch_item_that_is_not_a_message_object_refuses_the_whole_batch() {
+    let app = spawn_app().await;
+    let (campaign, template) = app.new_campaign().await;
+    let token = app.client_token().await;
+    let resp = app
+        .send(
+            &token,
+            campaign.id,
+            &json!({"messages": [body_for(&template, TO), [null, null]]}),
+        )
+        .await;
+    assert_error(
+        resp,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_body",
+        Some("messages[1]"),
+    )
+    .await;
+    let staff = app.staff_token().await;
+    assert!(app.campaign_messages(&staff, campaign.id).await.is_empty());
+}

@@ -108,3 +108,147 @@ async fn a_library_shutdown_keeps_accepted_messages_for_the_next_start() {
         .await;
     }
 }
+
+async fn openapi_document(app: &crate::helpers::TestApp) -> Value {
+    app.client
+        .get(app.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn query_parameters_are_published_in_the_query_not_the_path() {
+    let app = spawn_app().await;
+    let doc = openapi_document(&app).await;
+    for (path, name) in [
+        ("/v1/campaigns", "type"),
+        ("/v1/campaigns", "q"),
+        ("/v1/campaigns/name-availability", "name"),
+        ("/v1/campaigns/{id}/messages", "limit"),
+        ("/v1/campaigns/{id}/messages", "cursor"),
+        ("/v1/senders", "status"),
+        ("/v1/templates", "status"),
+    ] {
+        let parameters = doc["paths"][path]["get"]["parameters"]
+            .as_array()
+            .unwrap_or_else(|| panic!("GET {path} has parameters"));
+        let parameter = parameters
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("GET {path} documents {name}"));
+        assert_eq!(parameter["in"], "query", "GET {path} {name}: {parameter}");
+    }
+    let limit = doc["paths"]["/v1/campaigns/{id}/messages"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "limit")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        limit["schema"]["maximum"], 100,
+        "the page-size maximum: {limit}"
+    );
+    assert_eq!(limit["schema"]["minimum"], 1);
+}
+
+#[tokio::test]
+async fn every_operation_documents_its_error_answers_with_the_error_schema() {
+    let app = spawn_app().await;
+    let doc = openapi_document(&app).await;
+    let operation = |path: &str, method: &str| doc["paths"][path][method].clone();
+    let statuses = |op: &Value| -> Vec<String> {
+        op["responses"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect()
+    };
+    // Every operation that takes a JSON body: 400, 413, 415, 422; every one needing a token:
+    // 401; every one on an {id}: 404.
+    for (path, method) in [
+        ("/v1/auth/login", "post"),
+        ("/v1/campaigns", "post"),
+        ("/v1/campaigns/{id}", "patch"),
+        ("/v1/campaigns/{id}/messages", "post"),
+    ] {
+        let op = operation(path, method);
+        for status in ["400", "413", "415", "422"] {
+            assert!(
+                statuses(&op).contains(&status.to_string()),
+                "{method} {path} documents {status}: {:?}",
+                statuses(&op)
+            );
+            let schema = &op["responses"][status]["content"]["application/json"]["schema"]["$ref"];
+            assert_eq!(
+                schema, "#/components/schemas/ApiErrorBody",
+                "{method} {path} {status}"
+            );
+        }
+    }
+    for (path, method) in [
+        ("/v1/me", "get"),
+        ("/v1/senders", "get"),
+        ("/v1/campaigns/{id}", "get"),
+        ("/v1/campaigns/{id}/integration", "get"),
+        ("/v1/messages/{id}", "get"),
+    ] {
+        let op = operation(path, method);
+        assert!(statuses(&op).contains(&"401".into()), "{method} {path} 401");
+    }
+    for (path, method) in [
+        ("/v1/campaigns/{id}", "get"),
+        ("/v1/templates/{id}", "get"),
+        ("/v1/messages/{id}", "get"),
+    ] {
+        assert!(
+            statuses(&operation(path, method)).contains(&"404".into()),
+            "{method} {path} 404"
+        );
+    }
+    let login = operation("/v1/auth/login", "post");
+    assert!(
+        statuses(&login).contains(&"503".into()),
+        "sign-in can be busy"
+    );
+    assert!(login["responses"]["503"]["headers"]["Retry-After"].is_object());
+}
+
+#[tokio::test]
+async fn the_token_form_the_idempotency_key_and_field_constraints_are_in_the_schema() {
+    let app = spawn_app().await;
+    let doc = openapi_document(&app).await;
+    let form = &doc["paths"]["/oauth/token"]["post"]["requestBody"]["content"]
+        ["application/x-www-form-urlencoded"]["schema"];
+    assert_eq!(form["$ref"], "#/components/schemas/TokenRequest", "{form}");
+    let token_request = &doc["components"]["schemas"]["TokenRequest"];
+    assert!(token_request["properties"]["grant_type"].is_object());
+    assert_eq!(token_request["required"], serde_json::json!(["grant_type"]));
+
+    let send = &doc["paths"]["/v1/campaigns/{id}/messages"]["post"];
+    let key = send["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "Idempotency-Key")
+        .expect("Idempotency-Key documented");
+    assert_eq!(key["in"], "header");
+    assert_eq!(key["schema"]["maxLength"], 255);
+
+    let schemas = &doc["components"]["schemas"];
+    let name = &schemas["CreateCampaignRequest"]["properties"]["name"];
+    assert_eq!(name["minLength"], 1);
+    assert_eq!(name["maxLength"], 120);
+    assert!(name["pattern"].is_string());
+    assert!(schemas["SendMessageRequest"]["properties"]["to"]["pattern"].is_string());
+    assert_eq!(
+        schemas["BatchSendRequest"]["properties"]["messages"]["maxItems"],
+        1000
+    );
+    assert_eq!(schemas["UpdateCampaignRequest"]["minProperties"], 1);
+}
