@@ -6,7 +6,7 @@
 # client-credentials token, and runs `schemathesis run` against /openapi.json on loopback.
 # Exits non-zero on any failure.
 #
-#   scripts/fuzz-api.sh            quick run (a few minutes; what scripts/test.sh runs)
+#   scripts/fuzz-api.sh            100 examples per operation (~2 min; what scripts/test.sh runs)
 #   scripts/fuzz-api.sh --long     1,000 examples per operation (~10+ minutes)
 #   scripts/fuzz-api.sh --examples N
 #
@@ -17,7 +17,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-examples=25
+examples=100
 while [ $# -gt 0 ]; do
   case "$1" in
     --long) examples=1000 ;;

@@ -2,7 +2,8 @@
 # Installs what is missing to run (default) or to test Engage on Debian 12 / Ubuntu 22.04+.
 #   scripts/setup.sh run    system libraries to build and run the desktop app, npm packages
 #   scripts/setup.sh test   the above + Xvfb, xclip, WebKitWebDriver, dbus, gnome-keyring,
-#                           secret-tool and tauri-driver (for the end-to-end suite)
+#                           secret-tool and tauri-driver (for the end-to-end suite), and
+#                           Schemathesis from PyPI in target/venv-schemathesis (API fuzzing)
 # Idempotent: a second run installs nothing and takes a second or two.
 set -euo pipefail
 
@@ -39,6 +40,7 @@ run_packages=(
 )
 test_packages=(
   xvfb xauth xclip webkit2gtk-driver dbus dbus-x11 gnome-keyring libsecret-tools sqlite3
+  python3 python3-venv
 )
 packages=("${run_packages[@]}")
 if [ "$mode" = test ]; then
@@ -97,6 +99,21 @@ if [ "$mode" = test ]; then
   else
     say "installing tauri-driver (cargo install tauri-driver --locked, about a minute)"
     cargo install tauri-driver --locked
+  fi
+fi
+
+# ---------------------------------------------------------------- Schemathesis (tests only)
+# The OpenAPI fuzzer of scripts/fuzz-api.sh, pinned, in a virtual environment of its own.
+if [ "$mode" = test ]; then
+  schemathesis_version="4.32.5"
+  venv="$root/target/venv-schemathesis"
+  if "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "$schemathesis_version\$"; then
+    say "schemathesis $schemathesis_version: present"
+  else
+    say "installing schemathesis $schemathesis_version from PyPI into $venv"
+    rm -rf "$venv"
+    /usr/bin/env python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$schemathesis_version"
   fi
 fi
 

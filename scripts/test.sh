@@ -2,7 +2,8 @@
 # Runs every check of the project, as CI does (.ci/run calls exactly this):
 #   formatting, the UI type check and unit tests, clippy with -D warnings, every Rust test
 #   (which also regenerates the TypeScript bindings and fails if the committed ones are stale),
-#   and the end-to-end suite that drives the real app window under a virtual display.
+#   the API fuzzer (Schemathesis against the OpenAPI document of a real server), and the
+#   end-to-end suite that drives the real app window under a virtual display.
 # Installs what is missing first (scripts/setup.sh test).
 set -euo pipefail
 
@@ -45,7 +46,12 @@ if [ -n "$stale" ]; then
 fi
 
 step "build the binaries the end-to-end suite launches (engage-desktop, engage-server)"
-cargo build --workspace --bins
+# The feature the test build turned on (engage-server's dev-dependency on itself enables
+# its test-only routes): naming it keeps one feature set, so nothing is compiled twice.
+cargo build --workspace --bins --features engage-server/test-routes
+
+step "API fuzzing: Schemathesis against /openapi.json of a real engage-server (scripts/fuzz-api.sh)"
+ENGAGE_FUZZ_SERVER="${CARGO_TARGET_DIR:-target}/debug/engage-server" scripts/fuzz-api.sh
 
 step "end-to-end suite: the real window under Xvfb, a real keyring on a private D-Bus"
 ENGAGE_E2E=1 xvfb-run -a -s "-screen 0 1280x800x24" \
