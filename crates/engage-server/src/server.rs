@@ -13,7 +13,7 @@ use crate::config::ServerConfig;
 use crate::error::ServerError;
 use crate::http::{self, AppState};
 use crate::store::writer::MessageWriter;
-use crate::store::Store;
+use crate::store::{QueueListener, Store};
 use crate::whatsapp::provider::Providers;
 use crate::worker;
 
@@ -47,13 +47,6 @@ impl std::fmt::Debug for RunningServer {
 pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     let secret_key = config.secret_key.load()?;
     let store = Store::connect(&config.database_url).await?;
-    let released = store.release_leases().await?;
-    if released > 0 {
-        tracing::info!(
-            count = released,
-            "released delivery leases of a previous run"
-        );
-    }
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|source| ServerError::Bind {
@@ -72,7 +65,10 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         .unwrap_or_else(|| base_url.clone());
 
     let committed = Arc::new(Notify::new());
-    let (writer_handle, writer) = MessageWriter::spawn(store.clone(), committed.clone());
+    // This instance's name on the leases it takes (several instances share one PostgreSQL).
+    let instance = format!("{}-{}", local_addr, uuid::Uuid::new_v4().simple());
+    let (writer_handle, writer) =
+        MessageWriter::spawn(store.clone(), instance.clone(), committed.clone());
     let providers = Providers::from_env(store.clone(), secret_key.clone());
     let state = AppState::new(store.clone(), writer_handle.clone(), secret_key, public_url);
     let app = http::router(state);
@@ -90,11 +86,14 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
             tracing::error!(%error, "HTTP server failed");
         }
     });
+    let listener = store.pg_pool().cloned().map(QueueListener::new);
     let worker = tokio::spawn(worker::run(
         store.clone(),
         writer_handle,
         providers,
+        crate::whatsapp::retry_policy_from_env(),
         committed,
+        listener,
         background_signal.clone(),
     ));
     let purge = tokio::spawn(purge_loop(store.clone(), background_signal));

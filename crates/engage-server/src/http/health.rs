@@ -23,8 +23,9 @@ pub fn router() -> Router<AppState> {
 #[utoipa::path(get, path = "/healthz", tag = "health",
     responses((status = 200, body = Health), (status = 503, body = engage_core::wire::ApiErrorBody)))]
 pub async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
-    sqlx::query("SELECT 1")
-        .execute(state.store.pool())
+    state
+        .store
+        .ping()
         .await
         .map_err(|_| ApiError::Unavailable)?;
     Ok(Json(Health {

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use crate::crypto::SecretKey;
 use crate::store::Store;
 
-use super::store::NewCloudSender;
+use crate::store::NewCloudSender;
 use super::WhatsAppError;
 
 /// Highest per-sender rate accepted (Meta's upgraded throughput is 1,000/s; more is allowed
