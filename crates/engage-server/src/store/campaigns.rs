@@ -135,8 +135,8 @@ impl Store {
     }
 
     pub async fn campaign_exists(&self, workspace_id: Uuid, id: Uuid) -> Result<bool, StoreError> {
-        Ok(on_pool!(self, pool => sqlx::query_scalar::<_, i64>(
-            "SELECT 1 FROM campaigns WHERE workspace_id = $1 AND id = $2",
+        Ok(on_pool!(self, pool => sqlx::query_scalar::<_, String>(
+            "SELECT id FROM campaigns WHERE workspace_id = $1 AND id = $2",
         )
         .bind(workspace_id.to_string())
         .bind(id.to_string())

@@ -196,6 +196,15 @@ impl Store {
         }
     }
 
+    /// The SQLite pool, for tests and tools that inspect a SQLite database; `None` on
+    /// PostgreSQL. The product's own code goes through `Store` methods.
+    pub fn sqlite_pool(&self) -> Option<&SqlitePool> {
+        match &self.pool {
+            Pool::Sqlite(pool) => Some(pool),
+            Pool::Postgres(_) => None,
+        }
+    }
+
     pub(crate) async fn begin(&self) -> Result<Tx, sqlx::Error> {
         Ok(match &self.pool {
             Pool::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),

@@ -139,7 +139,7 @@ impl CloudProvider {
                             "held back: one message every {} s to the same recipient",
                             interval.as_secs()
                         ),
-                        until_ms: now_ms() + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX),
+                        until_ms: now_ms() + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX) + 1,
                     });
                 }
             }
