@@ -11,6 +11,7 @@ pub mod crypto;
 pub mod demo;
 mod error;
 pub mod http;
+pub mod metrics;
 pub mod sandbox;
 mod server;
 pub mod store;

@@ -30,8 +30,15 @@ pub struct RunningServer {
     http: JoinHandle<()>,
     worker: JoinHandle<()>,
     writer: JoinHandle<()>,
+    /// Kept to give up this instance's leases after the worker stops.
+    writer_handle: MessageWriter,
     purge: JoinHandle<()>,
 }
+
+/// How long a graceful shutdown waits for requests in flight, then for the worker's
+/// deliveries in flight (SIGTERM to exit stays within 10 s).
+const HTTP_DRAIN: Duration = Duration::from_secs(4);
+const WORKER_DRAIN: Duration = Duration::from_secs(4);
 
 impl std::fmt::Debug for RunningServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -45,6 +52,7 @@ impl std::fmt::Debug for RunningServer {
 /// Opens and migrates the database, binds `config.listen`, and runs the API, the message
 /// writer and the delivery worker until [`RunningServer::shutdown`].
 pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
+    crate::metrics::install();
     let secret_key = config.secret_key.load()?;
     let store = Store::connect(&config.database_url).await?;
     let listener = TcpListener::bind(config.listen)
@@ -89,7 +97,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     let listener = store.pg_pool().cloned().map(QueueListener::new);
     let worker = tokio::spawn(worker::run(
         store.clone(),
-        writer_handle,
+        writer_handle.clone(),
         providers,
         crate::whatsapp::retry_policy_from_env(),
         committed,
@@ -107,6 +115,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         http,
         worker,
         writer,
+        writer_handle,
         purge,
     })
 }
@@ -139,26 +148,37 @@ impl RunningServer {
     }
 
     /// Stops accepting connections, lets in-flight requests finish (their messages are
-    /// committed before they answer), stops the worker after its current batch, and closes
-    /// the database.
+    /// committed before they answer; at most [`HTTP_DRAIN`]), lets the worker finish the
+    /// deliveries in flight (at most [`WORKER_DRAIN`]), gives up this instance's leases so
+    /// other instances deliver its claimed messages at once, and closes the database.
     pub async fn shutdown(self) {
         let _ = self.shutdown_http.send(true);
-        if let Err(error) = self.http.await {
-            tracing::error!(%error, "HTTP server task failed");
-        }
-        // In-flight requests have their answers (so their messages are committed). Stop the
-        // worker after its current batch; once it and the router have dropped their writer
-        // handles, the writer commits what it still holds and stops.
+        join_within("HTTP server", self.http, HTTP_DRAIN).await;
         let _ = self.shutdown_background.send(true);
-        for task in [self.worker, self.purge] {
-            if let Err(error) = task.await {
-                tracing::error!(%error, "background task failed");
-            }
+        join_within("delivery worker", self.worker, WORKER_DRAIN).await;
+        join_within("purge", self.purge, WORKER_DRAIN).await;
+        match self.writer_handle.release_leases().await {
+            Ok(0) => {}
+            Ok(count) => tracing::info!(count, "released this instance's delivery leases"),
+            Err(error) => tracing::warn!(%error, "releasing delivery leases failed"),
         }
-        if let Err(error) = self.writer.await {
-            tracing::error!(%error, "message writer task failed");
-        }
+        // Once the router, the worker and this handle are gone, the writer commits what it
+        // still holds and stops.
+        drop(self.writer_handle);
+        join_within("message writer", self.writer, WORKER_DRAIN).await;
         self.store.close().await;
         tracing::info!("server stopped");
+    }
+}
+
+/// Waits for a task up to `limit`, then aborts it.
+async fn join_within(what: &str, mut task: JoinHandle<()>, limit: Duration) {
+    match tokio::time::timeout(limit, &mut task).await {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => tracing::error!(%error, "{what} task failed"),
+        Err(_) => {
+            tracing::warn!("{what} did not stop within {limit:?}; aborting it");
+            task.abort();
+        }
     }
 }

@@ -13,6 +13,7 @@ use rand::Rng;
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinSet;
 
+use crate::metrics::DeliveryResult;
 use crate::store::writer::MessageWriter;
 use crate::store::{now_ms, ClaimedMessage, Outcome, QueueListener, Store, StoreError};
 
@@ -192,11 +193,6 @@ pub async fn run<P: Provider + 'static>(
             _ = shutdown.changed() => {}
         }
     }
-    match writer.release_leases().await {
-        Ok(0) => {}
-        Ok(count) => tracing::info!(count, "released this instance's delivery leases"),
-        Err(error) => tracing::warn!(%error, "releasing delivery leases failed"),
-    }
     tracing::info!("delivery worker stopped");
 }
 
@@ -217,7 +213,17 @@ async fn process_batch<P: Provider + 'static>(
         let provider = Arc::clone(provider);
         let writer = writer.clone();
         in_flight.spawn(async move {
+            let kind = message.provider;
             let outcome = deliver(provider.as_ref(), retry, message).await;
+            crate::metrics::delivery(
+                kind,
+                match &outcome {
+                    Outcome::Accepted { .. } => DeliveryResult::Accepted,
+                    Outcome::Retry { .. } => DeliveryResult::Retry,
+                    Outcome::Deferred { .. } => DeliveryResult::Deferred,
+                    Outcome::Failed { .. } => DeliveryResult::Failed,
+                },
+            );
             writer.record(outcome).await
         });
     }

@@ -9,7 +9,7 @@ use super::{auth, campaigns, catalog, health, messages, oauth, send};
 #[openapi(
     info(title = "Engage API", description = "Recurrent WhatsApp campaigns: staff management API and the send endpoint used by technical teams."),
     paths(
-        health::healthz, health::openapi,
+        health::healthz, health::readyz, health::metrics, health::openapi,
         auth::login, auth::refresh, auth::logout, auth::me,
         oauth::token,
         catalog::list_senders, catalog::list_templates, catalog::get_template,

@@ -156,7 +156,7 @@ pub struct Store {
 }
 
 /// How long a request waits for a database connection before it is answered 503.
-pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(4);
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
 
 impl Store {
     /// Connects to the database of `database_url` (`sqlite://…` or `postgres://…`) and
@@ -283,6 +283,31 @@ async fn connect_postgres(database_url: &str) -> Result<PgPool, StoreError> {
         })
 }
 
+impl StoreError {
+    /// Whether the database could not be reached (down, restarting, out of connections):
+    /// worth retrying shortly, unlike a failed statement.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Unreachable { .. } | StoreError::WriterStopped => true,
+            StoreError::Database(error) => match error {
+                sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_)
+                | sqlx::Error::WorkerCrashed => true,
+                sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+                    // Connection exceptions (08…), admin/crash shutdown and "cannot connect
+                    // now" (57P01–57P03), too many connections (53300).
+                    code.starts_with("08")
+                        || matches!(code.as_ref(), "57P01" | "57P02" | "57P03" | "53300")
+                }),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+}
+
 /// Current time in Unix milliseconds.
 pub fn now_ms() -> i64 {
     millis(OffsetDateTime::now_utc())
@@ -338,6 +363,11 @@ pub(crate) fn enum_str<T: serde::Serialize>(value: &T) -> String {
         Ok(serde_json::Value::String(text)) => text,
         _ => unreachable!("unit enum variants serialise to strings"),
     }
+}
+
+/// The wire name of a unit enum variant (`queued`), for labels and logs.
+pub fn enum_label<T: serde::Serialize>(value: &T) -> String {
+    enum_str(value)
 }
 
 pub(crate) fn parse_enum<T: serde::de::DeserializeOwned>(

@@ -185,6 +185,10 @@ pub async fn notify(State(state): State<AppState>, headers: HeaderMap, body: Byt
         }
     }
     // A workspace's own secret only vouches for that workspace's messages and templates.
+    crate::metrics::webhook_verification(match &verdict {
+        Ok(_) => "valid",
+        Err(refused) => refused.code(),
+    });
     let scope = match verdict {
         Ok(scope) => scope,
         Err(refused) => {
