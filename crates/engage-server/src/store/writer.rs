@@ -51,14 +51,19 @@ enum Job {
         request: WriteRequest,
         reply: Reply<WriteOutcome>,
     },
+    Outcome {
+        outcome: Outcome,
+        reply: Reply<()>,
+    },
+    Other(Other),
+}
+
+/// Jobs run one at a time, after the group commits of sends and outcomes.
+enum Other {
     Claim {
         limit: u32,
         lease_ms: i64,
         reply: Reply<Vec<ClaimedMessage>>,
-    },
-    Outcome {
-        outcome: Outcome,
-        reply: Reply<()>,
     },
     Reports {
         scope: Option<Uuid>,
@@ -110,10 +115,12 @@ impl MessageWriter {
         limit: u32,
         lease_ms: i64,
     ) -> Result<Vec<ClaimedMessage>, StoreError> {
-        self.submit(|reply| Job::Claim {
-            limit,
-            lease_ms,
-            reply,
+        self.submit(|reply| {
+            Job::Other(Other::Claim {
+                limit,
+                lease_ms,
+                reply,
+            })
         })
         .await
     }
@@ -132,10 +139,12 @@ impl MessageWriter {
         if reports.is_empty() {
             return Ok(ReportsApplied::default());
         }
-        self.submit(|reply| Job::Reports {
-            scope,
-            reports,
-            reply,
+        self.submit(|reply| {
+            Job::Other(Other::Reports {
+                scope,
+                reports,
+                reply,
+            })
         })
         .await
     }
@@ -143,7 +152,8 @@ impl MessageWriter {
     /// Gives up this instance's leases (it is stopping): other instances take the messages
     /// at once instead of after the lease.
     pub async fn release_leases(&self) -> Result<u64, StoreError> {
-        self.submit(|reply| Job::Release { reply }).await
+        self.submit(|reply| Job::Other(Other::Release { reply }))
+            .await
     }
 }
 
@@ -183,7 +193,7 @@ async fn run(
                     total += 1;
                     outcomes.push((outcome, reply));
                 }
-                other => others.push(other),
+                Job::Other(other) => others.push(other),
             }
             if total < MAX_GROUP_MESSAGES {
                 next = receiver.try_recv().ok();
@@ -202,16 +212,16 @@ async fn run(
     }
 }
 
-async fn run_other(store: &Store, owner: &str, job: Job) {
+async fn run_other(store: &Store, owner: &str, job: Other) {
     match job {
-        Job::Claim {
+        Other::Claim {
             limit,
             lease_ms,
             reply,
         } => {
             let _ = reply.send(claim_due(store, owner, limit, lease_ms).await);
         }
-        Job::Reports {
+        Other::Reports {
             scope,
             reports,
             reply,
@@ -225,14 +235,8 @@ async fn run_other(store: &Store, owner: &str, job: Job) {
             .await;
             let _ = reply.send(result);
         }
-        Job::Release { reply } => {
+        Other::Release { reply } => {
             let _ = reply.send(release_leases(store, Some(owner)).await);
-        }
-        Job::Send { request, reply } => {
-            commit_sends(store, vec![SendJob { request, reply }]).await;
-        }
-        Job::Outcome { outcome, reply } => {
-            commit_outcomes(store, vec![(outcome, reply)]).await;
         }
     }
 }
@@ -323,4 +327,249 @@ async fn commit_group(store: &Store, jobs: &[SendJob]) -> Result<Vec<WriteOutcom
     }
     tx.commit().await?;
     Ok(outcomes)
+}
+
+#[cfg(test)]
+mod tests {
+    use engage_core::wire::{CampaignType, MessageError, MessageStatus, SenderStatus};
+    use uuid::Uuid;
+
+    use super::*;
+    use crate::store::{now_ms, NewCampaign, NewSender, NewTemplate};
+
+    struct Fixture {
+        _dir: tempfile::TempDir,
+        store: Store,
+        writer: MessageWriter,
+        workspace_id: Uuid,
+        campaign_id: Uuid,
+        sender_id: Uuid,
+    }
+
+    async fn fixture(owner: &str) -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("w.db").display());
+        let store = Store::connect(&url).await.unwrap();
+        let workspace_id = store.create_workspace("W").await.unwrap();
+        let sender_id = store
+            .create_sender(NewSender {
+                workspace_id,
+                name: "S",
+                phone: "+5511987654321",
+                status: SenderStatus::Active,
+                provider: "sandbox",
+            })
+            .await
+            .unwrap();
+        let template = engage_core::parse_meta_template(&serde_json::json!({
+            "name": "t", "language": "pt_BR", "status": "APPROVED", "category": "UTILITY",
+            "components": [{"type": "BODY", "text": "Olá {{1}}", "example": {"body_text": [["Ana"]]}}]
+        }))
+        .unwrap()
+        .to_wire(Uuid::nil());
+        let template_id = store
+            .upsert_template(NewTemplate {
+                workspace_id,
+                name: &template.name,
+                language: &template.language,
+                category: template.category,
+                status: template.status,
+                components: &template.components,
+                variables: &template.variables,
+            })
+            .await
+            .unwrap();
+        let campaign_id = store
+            .create_campaign(NewCampaign {
+                workspace_id,
+                name: "C",
+                name_key: "c",
+                campaign_type: CampaignType::Recurrent,
+                sender_id,
+                template_id,
+            })
+            .await
+            .unwrap();
+        let (writer, _task) =
+            MessageWriter::spawn(store.clone(), owner.to_owned(), Arc::new(Notify::new()));
+        Fixture {
+            _dir: dir,
+            store,
+            writer,
+            workspace_id,
+            campaign_id,
+            sender_id,
+        }
+    }
+
+    impl Fixture {
+        async fn enqueue(&self, n: usize) -> Vec<Uuid> {
+            let messages: Vec<NewMessage> = (0..n)
+                .map(|i| NewMessage {
+                    id: Uuid::now_v7(),
+                    workspace_id: self.workspace_id,
+                    campaign_id: self.campaign_id,
+                    sender_id: self.sender_id,
+                    to: format!("+55119876500{i:02}"),
+                    variables: r#"{"1":"Ana"}"#.into(),
+                    rendered: r#"{"header":null,"body":"Olá Ana","footer":null,"buttons":[]}"#
+                        .into(),
+                    text: "Olá Ana".into(),
+                    created_at: now_ms(),
+                })
+                .collect();
+            let ids = messages.iter().map(|m| m.id).collect();
+            self.writer
+                .write(WriteRequest {
+                    messages,
+                    idempotency: None,
+                })
+                .await
+                .unwrap();
+            ids
+        }
+
+        async fn status(&self, id: Uuid) -> (MessageStatus, i64) {
+            let record = self.store.message(id).await.unwrap().unwrap();
+            let attempts: i64 = sqlx::query_scalar("SELECT attempts FROM messages WHERE id = $1")
+                .bind(id.to_string())
+                .fetch_one(self.store.sqlite_pool().unwrap())
+                .await
+                .unwrap();
+            (record.message.status, attempts)
+        }
+    }
+
+    fn error(code: &str) -> MessageError {
+        MessageError {
+            code: code.into(),
+            message: code.into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_claim_carries_the_template_variables_and_provider_of_each_message() {
+        let f = fixture("a").await;
+        f.enqueue(2).await;
+        let claimed = f.writer.claim(10, 60_000).await.unwrap();
+        assert_eq!(claimed.len(), 2);
+        for message in &claimed {
+            assert_eq!(message.provider, engage_core::wire::ProviderKind::Sandbox);
+            assert_eq!(message.template().unwrap().name, "t");
+            assert_eq!(message.variables().unwrap()["1"], "Ana");
+            assert_eq!(message.attempts, 1);
+        }
+        assert!(
+            f.writer.claim(10, 60_000).await.unwrap().is_empty(),
+            "leased messages are not claimed twice"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_deferred_message_goes_back_to_the_queue_without_counting_the_attempt() {
+        let f = fixture("a").await;
+        let id = f.enqueue(1).await[0];
+        f.writer.claim(10, 60_000).await.unwrap();
+        f.writer
+            .record(Outcome::Deferred {
+                id: id.to_string(),
+                at_ms: now_ms() - 1,
+                error: error("recipient_paced"),
+            })
+            .await
+            .unwrap();
+        assert_eq!(f.status(id).await, (MessageStatus::Queued, 0));
+        let again = f.writer.claim(10, 60_000).await.unwrap();
+        assert_eq!(again.len(), 1, "due again at once");
+    }
+
+    #[tokio::test]
+    async fn an_outcome_for_a_message_that_left_the_queue_changes_nothing() {
+        let f = fixture("a").await;
+        let id = f.enqueue(1).await[0];
+        f.writer.claim(10, 60_000).await.unwrap();
+        f.writer
+            .record(Outcome::Failed {
+                id: id.to_string(),
+                error: error("whatsapp_131026"),
+            })
+            .await
+            .unwrap();
+        f.writer
+            .record(Outcome::Accepted {
+                id: id.to_string(),
+                status: MessageStatus::Sent,
+                provider_message_id: "wamid.late".into(),
+            })
+            .await
+            .unwrap();
+        assert_eq!(f.status(id).await.0, MessageStatus::Failed);
+    }
+
+    #[tokio::test]
+    async fn reports_of_one_message_in_one_batch_apply_in_order_and_late_ones_are_ignored() {
+        let f = fixture("a").await;
+        let id = f.enqueue(1).await[0];
+        f.writer.claim(10, 60_000).await.unwrap();
+        f.writer
+            .record(Outcome::Accepted {
+                id: id.to_string(),
+                status: MessageStatus::Sent,
+                provider_message_id: "wamid.1".into(),
+            })
+            .await
+            .unwrap();
+        let report = |status| ProviderReport {
+            provider_message_id: "wamid.1".into(),
+            status,
+            error: None,
+        };
+        let applied = f
+            .writer
+            .report(
+                None,
+                vec![
+                    report(MessageStatus::Read),
+                    report(MessageStatus::Delivered),
+                    ProviderReport {
+                        provider_message_id: "wamid.unknown".into(),
+                        status: MessageStatus::Delivered,
+                        error: None,
+                    },
+                ],
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            applied,
+            ReportsApplied {
+                applied: 1,
+                ignored: 2
+            }
+        );
+        assert_eq!(f.status(id).await.0, MessageStatus::Read);
+        let other_workspace = f
+            .writer
+            .report(Some(Uuid::now_v7()), vec![report(MessageStatus::Failed)])
+            .await
+            .unwrap();
+        assert_eq!(other_workspace.ignored, 1);
+    }
+
+    #[tokio::test]
+    async fn releasing_leases_frees_only_this_instances_claims() {
+        let a = fixture("instance-a").await;
+        let (b, _task) =
+            MessageWriter::spawn(a.store.clone(), "instance-b".into(), Arc::new(Notify::new()));
+        // (A SQLite writer first frees the leases of a previous run; let both do that.)
+        a.writer.release_leases().await.unwrap();
+        b.release_leases().await.unwrap();
+        a.enqueue(3).await;
+        assert_eq!(a.writer.claim(2, 60_000).await.unwrap().len(), 2);
+        assert_eq!(b.claim(10, 60_000).await.unwrap().len(), 1);
+        assert_eq!(b.release_leases().await.unwrap(), 1);
+        assert_eq!(a.writer.claim(10, 60_000).await.unwrap().len(), 1);
+        assert_eq!(a.writer.release_leases().await.unwrap(), 3);
+        assert_eq!(b.release_leases().await.unwrap(), 0);
+    }
 }

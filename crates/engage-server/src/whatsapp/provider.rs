@@ -196,11 +196,18 @@ impl CloudProvider {
             }
         };
         self.pace(message, &identity).await?;
-        match self
+        let sent = self
             .client
             .send_template(&identity.phone_number_id, &identity.access_token, &payload)
-            .await
-        {
+            .await;
+        // The recipient interval counts from when Meta had the message, not from when it was
+        // let go: a slow request does not shorten the gap before the next one.
+        self.pacer.lock().expect("pacer").book_recipient(
+            &message.sender_id,
+            &message.to,
+            self.origin.elapsed(),
+        );
+        match sent {
             Ok(outcome) => Ok(ProviderReceipt {
                 provider_message_id: outcome.message_id,
                 status: MessageStatus::Sent,
