@@ -248,7 +248,11 @@ async fn finished(in_flight: &mut JoinSet<Result<(), StoreError>>) {
 }
 
 /// One attempt: the provider's answer as an [`Outcome`].
-pub async fn deliver<P: Provider>(provider: &P, retry: RetryPolicy, message: ClaimedMessage) -> Outcome {
+pub async fn deliver<P: Provider>(
+    provider: &P,
+    retry: RetryPolicy,
+    message: ClaimedMessage,
+) -> Outcome {
     let attempt = u32::try_from(message.attempts).unwrap_or(u32::MAX);
     let id = message.id.clone();
     let error = |code: &str, text: String| MessageError {

@@ -20,10 +20,10 @@ use base64::Engine as _;
 use engage_core::wire::{CampaignType, MessageStatus};
 use engage_server::store::writer::{MessageWriter, WriteRequest};
 use engage_server::store::{now_ms, NewCampaign, NewMessage, NewTemplate, Store};
-use tokio::sync::Notify;
 use engage_server::whatsapp::senders::{create_cloud_sender, CloudSenderInput};
 use engage_server::{SecretKeySource, ServerConfig};
 use serde_json::{json, Value};
+use tokio::sync::Notify;
 use uuid::Uuid;
 
 async fn accept(State(count): State<Arc<AtomicU64>>, Json(body): Json<Value>) -> Json<Value> {

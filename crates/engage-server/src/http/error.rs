@@ -186,9 +186,10 @@ impl IntoResponse for ApiError {
         )
             .into_response();
         if status == StatusCode::SERVICE_UNAVAILABLE {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from_static(RETRY_AFTER_SECONDS),
+            );
         }
         if status == StatusCode::UNAUTHORIZED {
             let challenge = match &self {

@@ -4,7 +4,7 @@
 use sqlx::FromRow;
 use uuid::Uuid;
 
-use super::{on_pool, now_ms, parse_uuid, Store, StoreError};
+use super::{now_ms, on_pool, parse_uuid, Store, StoreError};
 
 #[derive(Debug, Clone)]
 pub struct ApiClientRecord {

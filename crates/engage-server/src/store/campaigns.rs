@@ -4,7 +4,10 @@ use engage_core::wire::{Campaign, CampaignStatus, CampaignType, Sender, Template
 use sqlx::FromRow;
 use uuid::Uuid;
 
-use super::{on_pool, Backend, enum_str, from_millis, now_ms, parse_enum, parse_uuid, unique_or, Store, StoreError};
+use super::{
+    enum_str, from_millis, now_ms, on_pool, parse_enum, parse_uuid, unique_or, Backend, Store,
+    StoreError,
+};
 
 pub struct NewCampaign<'a> {
     pub workspace_id: Uuid,

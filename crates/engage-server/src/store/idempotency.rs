@@ -65,7 +65,8 @@ impl Store {
         workspace_id: Uuid,
         key: &str,
     ) -> Result<Option<IdempotencyRecord>, StoreError> {
-        Ok(on_pool!(self, pool => sqlx::query_as::<_, IdempotencyRecord>(
+        Ok(
+            on_pool!(self, pool => sqlx::query_as::<_, IdempotencyRecord>(
             "SELECT request_hash, status_code, response FROM idempotency_keys
              WHERE workspace_id = $1 AND key = $2 AND created_at > $3",
         )
@@ -73,7 +74,8 @@ impl Store {
         .bind(key)
         .bind(now_ms() - IDEMPOTENCY_TTL_MS)
         .fetch_optional(pool)
-        .await)?)
+        .await)?,
+        )
     }
 
     /// Deletes keys older than [`IDEMPOTENCY_TTL_MS`].

@@ -7,9 +7,10 @@ use engage_core::wire::{Message, MessageError, MessageStatus, ProviderKind, Temp
 use sqlx::{FromRow, QueryBuilder};
 use uuid::Uuid;
 
+use super::templates::TemplateRow;
 use super::{
-    enum_str, from_millis, now_ms, on_pool, on_tx, parse_enum, parse_json, parse_uuid, Backend, Store,
-    StoreError, Tx,
+    enum_str, from_millis, now_ms, on_pool, on_tx, parse_enum, parse_json, parse_uuid, Backend,
+    Store, StoreError, Tx,
 };
 
 /// A message to enqueue (status `queued`).
@@ -87,7 +88,6 @@ impl TryFrom<MessageRow> for MessageRecord {
 
 const COLUMNS: &str = "id, workspace_id, campaign_id, to_phone, status, rendered, text, error_code, error_message, created_at, updated_at, sent_at, delivered_at, read_at, failed_at";
 
-
 /// A message the worker has leased, with everything its provider needs, read in the claim
 /// itself (no per-message look-ups).
 #[derive(Debug, Clone)]
@@ -102,18 +102,7 @@ pub struct ClaimedMessage {
     /// Including this attempt.
     pub attempts: i64,
     variables: String,
-    template: TemplateColumns,
-}
-
-#[derive(Debug, Clone)]
-struct TemplateColumns {
-    id: String,
-    name: String,
-    language: String,
-    category: String,
-    status: String,
-    components: String,
-    variables: String,
+    template: TemplateRow,
 }
 
 impl ClaimedMessage {
@@ -124,16 +113,7 @@ impl ClaimedMessage {
 
     /// The campaign's template as it is now (a template paused since the send shows it).
     pub fn template(&self) -> Result<Template, StoreError> {
-        let t = &self.template;
-        Ok(Template {
-            id: parse_uuid("template id", &t.id)?,
-            name: t.name.clone(),
-            language: t.language.clone(),
-            category: parse_enum("template category", &t.category)?,
-            status: parse_enum("template status", &t.status)?,
-            components: parse_json("template components", &t.components)?,
-            variables: parse_json("template variables", &t.variables)?,
-        })
+        Template::try_from(self.template.clone())
     }
 }
 
@@ -168,7 +148,7 @@ impl TryFrom<ClaimRow> for ClaimedMessage {
             text: row.text,
             attempts: row.attempts,
             variables: row.variables,
-            template: TemplateColumns {
+            template: TemplateRow {
                 id: row.template_id,
                 name: row.template_name,
                 language: row.template_language,
@@ -240,7 +220,10 @@ pub struct ReportsApplied {
 const CHUNK: usize = 100;
 
 /// Inserts new messages (status `queued`).
-pub(crate) async fn insert_messages(tx: &mut Tx, messages: &[&NewMessage]) -> Result<(), sqlx::Error> {
+pub(crate) async fn insert_messages(
+    tx: &mut Tx,
+    messages: &[&NewMessage],
+) -> Result<(), sqlx::Error> {
     for chunk in messages.chunks(CHUNK) {
         on_tx!(&mut *tx, conn => {
             let mut builder = QueryBuilder::new(

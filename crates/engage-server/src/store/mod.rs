@@ -16,10 +16,10 @@ mod idempotency;
 mod messages;
 mod notify;
 mod pacing;
+mod schema;
 mod senders;
 mod templates;
 mod tokens;
-mod schema;
 mod users;
 mod whatsapp;
 mod workspaces;
@@ -42,11 +42,11 @@ pub use messages::{
 };
 pub use notify::QueueListener;
 pub use schema::{binary_schema_version, MigrationReport};
-pub use whatsapp::{CloudSender, NewCloudSender};
 pub use senders::NewSender;
 pub use templates::NewTemplate;
 pub use tokens::{TokenKind, TokenOwner, TokenRecord};
 pub use users::UserRecord;
+pub use whatsapp::{CloudSender, NewCloudSender};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

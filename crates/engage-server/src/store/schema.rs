@@ -128,7 +128,10 @@ mod tests {
     #[test]
     fn postgres_urls_select_postgres_and_everything_else_sqlite() {
         assert_eq!(Backend::of_url("postgres://u@h/db"), Backend::Postgres);
-        assert_eq!(Backend::of_url("postgresql://u@h:5433/db"), Backend::Postgres);
+        assert_eq!(
+            Backend::of_url("postgresql://u@h:5433/db"),
+            Backend::Postgres
+        );
         assert_eq!(Backend::of_url("sqlite:///tmp/x.db"), Backend::Sqlite);
         assert_eq!(Backend::of_url("sqlite::memory:"), Backend::Sqlite);
     }
@@ -149,7 +152,10 @@ mod tests {
         .unwrap();
         store.close().await;
         match Store::connect(&url).await {
-            Err(StoreError::SchemaTooNew { database, binary: b }) => {
+            Err(StoreError::SchemaTooNew {
+                database,
+                binary: b,
+            }) => {
                 assert_eq!((database, b), (binary + 1, binary));
             }
             other => panic!("expected SchemaTooNew, got {other:?}"),
@@ -162,7 +168,10 @@ mod tests {
         let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
         let store = Store::open(&url).await.unwrap();
         let first = store.migrate().await.unwrap();
-        assert_eq!(first.applied.len() as i64, binary_schema_version(Backend::Sqlite));
+        assert_eq!(
+            first.applied.len() as i64,
+            binary_schema_version(Backend::Sqlite)
+        );
         let second = store.migrate().await.unwrap();
         assert!(second.applied.is_empty());
         assert_eq!(second.version, first.version);

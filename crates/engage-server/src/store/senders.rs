@@ -2,7 +2,7 @@ use engage_core::wire::{Sender, SenderStatus};
 use sqlx::FromRow;
 use uuid::Uuid;
 
-use super::{on_pool, enum_str, now_ms, parse_enum, parse_uuid, unique_or, Store, StoreError};
+use super::{enum_str, now_ms, on_pool, parse_enum, parse_uuid, unique_or, Store, StoreError};
 
 pub struct NewSender<'a> {
     pub workspace_id: Uuid,
@@ -91,9 +91,9 @@ impl Store {
             .bind(workspace_id.to_string())
             .fetch_all(pool)
             .await)?
-            .into_iter()
-            .map(Sender::try_from)
-            .collect()
+        .into_iter()
+        .map(Sender::try_from)
+        .collect()
     }
 
     pub async fn sender(&self, workspace_id: Uuid, id: Uuid) -> Result<Option<Sender>, StoreError> {

@@ -4,7 +4,9 @@ use engage_core::wire::{
 use sqlx::FromRow;
 use uuid::Uuid;
 
-use super::{on_pool, enum_str, now_ms, parse_enum, parse_json, parse_uuid, to_json, Store, StoreError};
+use super::{
+    enum_str, now_ms, on_pool, parse_enum, parse_json, parse_uuid, to_json, Store, StoreError,
+};
 
 pub struct NewTemplate<'a> {
     pub workspace_id: Uuid,
@@ -16,15 +18,15 @@ pub struct NewTemplate<'a> {
     pub variables: &'a [TemplateVariable],
 }
 
-#[derive(FromRow)]
+#[derive(Debug, Clone, FromRow)]
 pub(crate) struct TemplateRow {
-    id: String,
-    name: String,
-    language: String,
-    category: String,
-    status: String,
-    components: String,
-    variables: String,
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) language: String,
+    pub(crate) category: String,
+    pub(crate) status: String,
+    pub(crate) components: String,
+    pub(crate) variables: String,
 }
 
 impl TryFrom<TemplateRow> for Template {
@@ -91,9 +93,9 @@ impl Store {
             .bind(workspace_id.to_string())
             .fetch_all(pool)
             .await)?
-            .into_iter()
-            .map(Template::try_from)
-            .collect()
+        .into_iter()
+        .map(Template::try_from)
+        .collect()
     }
 
     pub async fn template(

@@ -182,10 +182,12 @@ impl Store {
     /// Deletes tokens that expired more than a day ago.
     pub async fn purge_expired_tokens(&self) -> Result<u64, StoreError> {
         let cutoff = now_ms() - 24 * 3600 * 1000;
-        Ok(on_pool!(self, pool => sqlx::query("DELETE FROM tokens WHERE expires_at < $1")
+        Ok(
+            on_pool!(self, pool => sqlx::query("DELETE FROM tokens WHERE expires_at < $1")
             .bind(cutoff)
             .execute(pool)
-            .await.map(|done| done.rows_affected()))?)
+            .await.map(|done| done.rows_affected()))?,
+        )
     }
 }
 

@@ -1,7 +1,7 @@
 use sqlx::FromRow;
 use uuid::Uuid;
 
-use super::{on_pool, now_ms, parse_uuid, unique_or, Store, StoreError};
+use super::{now_ms, on_pool, parse_uuid, unique_or, Store, StoreError};
 
 #[derive(Debug, Clone)]
 pub struct UserRecord {

@@ -77,13 +77,15 @@ impl Store {
 
     /// The Cloud API identity of a whatsapp_cloud sender.
     pub async fn cloud_sender(&self, sender_id: &str) -> Result<Option<CloudSender>, StoreError> {
-        Ok(on_pool!(self, pool => sqlx::query_as::<_, CloudSender>(&format!(
+        Ok(
+            on_pool!(self, pool => sqlx::query_as::<_, CloudSender>(&format!(
             "SELECT {CLOUD_COLUMNS} FROM senders
              WHERE id = $1 AND provider = 'whatsapp_cloud' AND phone_number_id IS NOT NULL"
         ))
         .bind(sender_id)
         .fetch_optional(pool)
-        .await)?)
+        .await)?,
+        )
     }
 
     /// The name of a sender.
@@ -98,14 +100,16 @@ impl Store {
 
     /// Every whatsapp_cloud sender of a workspace.
     pub async fn cloud_senders(&self, workspace_id: Uuid) -> Result<Vec<CloudSender>, StoreError> {
-        Ok(on_pool!(self, pool => sqlx::query_as::<_, CloudSender>(&format!(
+        Ok(
+            on_pool!(self, pool => sqlx::query_as::<_, CloudSender>(&format!(
             "SELECT {CLOUD_COLUMNS} FROM senders
              WHERE workspace_id = $1 AND provider = 'whatsapp_cloud' AND phone_number_id IS NOT NULL
              ORDER BY created_at, id"
         ))
         .bind(workspace_id.to_string())
         .fetch_all(pool)
-        .await)?)
+        .await)?,
+        )
     }
 
     /// Sets (or replaces) the workspace's webhook app secret and verify token (sealed).
@@ -158,13 +162,11 @@ impl Store {
 
     /// Every workspace's sealed verify token.
     pub async fn webhook_verify_tokens(&self) -> Result<Vec<Vec<u8>>, StoreError> {
-        Ok(
-            on_pool!(self, pool => sqlx::query_scalar::<_, Vec<u8>>(
+        Ok(on_pool!(self, pool => sqlx::query_scalar::<_, Vec<u8>>(
                 "SELECT verify_token_encrypted FROM whatsapp_settings",
             )
             .fetch_all(pool)
-            .await)?,
-        )
+            .await)?)
     }
 
     /// Sets the status of the templates a `message_template_status_update` names: by Meta's
@@ -201,8 +203,7 @@ impl Store {
         .await)?;
         let mut campaigns = Vec::new();
         for id in ids {
-            for campaign in
-                on_pool!(self, pool => sqlx::query_scalar::<_, String>("SELECT id FROM campaigns WHERE template_id = $1")
+            for campaign in on_pool!(self, pool => sqlx::query_scalar::<_, String>("SELECT id FROM campaigns WHERE template_id = $1")
                     .bind(&id)
                     .fetch_all(pool)
                     .await)?

@@ -1,6 +1,6 @@
 use uuid::Uuid;
 
-use super::{on_pool, now_ms, Store, StoreError};
+use super::{now_ms, on_pool, Store, StoreError};
 
 impl Store {
     pub async fn create_workspace(&self, name: &str) -> Result<Uuid, StoreError> {

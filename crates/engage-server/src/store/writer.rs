@@ -559,8 +559,11 @@ mod tests {
     #[tokio::test]
     async fn releasing_leases_frees_only_this_instances_claims() {
         let a = fixture("instance-a").await;
-        let (b, _task) =
-            MessageWriter::spawn(a.store.clone(), "instance-b".into(), Arc::new(Notify::new()));
+        let (b, _task) = MessageWriter::spawn(
+            a.store.clone(),
+            "instance-b".into(),
+            Arc::new(Notify::new()),
+        );
         // (A SQLite writer first frees the leases of a previous run; let both do that.)
         a.writer.release_leases().await.unwrap();
         b.release_leases().await.unwrap();

@@ -124,7 +124,12 @@ impl CloudProvider {
                         None => PacingDecision::Go,
                     }
                 } else {
-                    pacer.decide(&message.sender_id, identity.rate_per_second, &message.to, now)
+                    pacer.decide(
+                        &message.sender_id,
+                        identity.rate_per_second,
+                        &message.to,
+                        now,
+                    )
                 }
             };
             match decision {
@@ -132,21 +137,32 @@ impl CloudProvider {
                 PacingDecision::Go => return Ok(()),
                 PacingDecision::WaitSender(wait) => tokio::time::sleep(wait).await,
                 PacingDecision::WaitRecipient(wait) => {
-                    let interval = self.pacer.lock().expect("pacer").config().recipient_interval;
+                    let interval = self
+                        .pacer
+                        .lock()
+                        .expect("pacer")
+                        .config()
+                        .recipient_interval;
                     return Err(ProviderError::Deferred {
                         code: "recipient_paced".into(),
                         message: format!(
                             "held back: one message every {} s to the same recipient",
                             interval.as_secs()
                         ),
-                        until_ms: now_ms() + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX) + 1,
+                        until_ms: now_ms()
+                            + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX)
+                            + 1,
                     });
                 }
             }
         }
-        let rate = identity
-            .rate_per_second
-            .unwrap_or(self.pacer.lock().expect("pacer").config().default_rate_per_second);
+        let rate = identity.rate_per_second.unwrap_or(
+            self.pacer
+                .lock()
+                .expect("pacer")
+                .config()
+                .default_rate_per_second,
+        );
         let step_us = 1_000_000 / i64::from(rate.max(1));
         let slot_us = self
             .store

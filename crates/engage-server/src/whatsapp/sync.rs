@@ -15,8 +15,8 @@ use crate::crypto::SecretKey;
 use crate::store::{NewTemplate, Store, StoreError};
 
 use super::client::GraphClient;
-use crate::store::NewCloudSender;
 use super::WhatsAppError;
+use crate::store::NewCloudSender;
 
 /// A template or number sync left out, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]

@@ -455,6 +455,12 @@ async fn a_wrong_postgresql_password_is_named_without_revealing_either_password(
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("database_unreachable"), "{stderr}");
-    assert!(stderr.contains("password authentication failed"), "{stderr}");
-    assert!(!stderr.contains("wrong-pass") && !stderr.contains(crate::pg::PASSWORD), "{stderr}");
+    assert!(
+        stderr.contains("password authentication failed"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("wrong-pass") && !stderr.contains(crate::pg::PASSWORD),
+        "{stderr}"
+    );
 }

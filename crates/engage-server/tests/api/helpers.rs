@@ -66,11 +66,23 @@ pub fn fresh_database(dir: &std::path::Path) -> (String, PathBuf) {
 pub async fn execute_sql(database_url: &str, sql: &str) -> u64 {
     use sqlx::Connection as _;
     if database_url.starts_with("postgres") {
-        let mut conn = sqlx::PgConnection::connect(database_url).await.expect("open db");
-        sqlx::query(sql).execute(&mut conn).await.expect(sql).rows_affected()
+        let mut conn = sqlx::PgConnection::connect(database_url)
+            .await
+            .expect("open db");
+        sqlx::query(sql)
+            .execute(&mut conn)
+            .await
+            .expect(sql)
+            .rows_affected()
     } else {
-        let mut conn = sqlx::SqliteConnection::connect(database_url).await.expect("open db");
-        sqlx::query(sql).execute(&mut conn).await.expect(sql).rows_affected()
+        let mut conn = sqlx::SqliteConnection::connect(database_url)
+            .await
+            .expect("open db");
+        sqlx::query(sql)
+            .execute(&mut conn)
+            .await
+            .expect(sql)
+            .rows_affected()
     }
 }
 

@@ -22,7 +22,9 @@ async fn readyz_says_ready_with_the_schema_version_of_the_database_and_the_binar
     assert_eq!(resp.status(), StatusCode::OK);
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["status"], "ready");
-    let binary = body["binary_schema_version"].as_i64().expect("binary version");
+    let binary = body["binary_schema_version"]
+        .as_i64()
+        .expect("binary version");
     assert!(binary >= 4, "{body}");
     assert_eq!(body["schema_version"].as_i64(), Some(binary));
 }
@@ -52,7 +54,9 @@ async fn metrics_count_requests_by_route_and_status_and_show_deliveries_and_the_
     let text = resp.text().await.unwrap();
     let has = |needle: &str| text.lines().any(|line| line.contains(needle));
     assert!(
-        has(r#"engage_http_requests_total{method="POST",route="/v1/campaigns/{id}/messages",status="202"}"#),
+        has(
+            r#"engage_http_requests_total{method="POST",route="/v1/campaigns/{id}/messages",status="202"}"#
+        ),
         "{text}"
     );
     assert!(has("engage_http_request_duration_seconds_bucket"), "{text}");
@@ -60,7 +64,10 @@ async fn metrics_count_requests_by_route_and_status_and_show_deliveries_and_the_
         has(r#"engage_deliveries_total{provider="sandbox",outcome="accepted"}"#),
         "{text}"
     );
-    assert!(has(r#"engage_queue_messages{status="delivered"}"#), "{text}");
+    assert!(
+        has(r#"engage_queue_messages{status="delivered"}"#),
+        "{text}"
+    );
 }
 
 #[tokio::test]

@@ -116,25 +116,7 @@ impl Cluster {
                 "--locale=C",
             ],
         )?;
-        let options = format!(
-            "-c listen_addresses=127.0.0.1 -p {} -c unix_socket_directories={} -c fsync=off \
-             -c full_page_writes=off -c max_connections=300",
-            cluster.port,
-            path(&base)
-        );
-        cluster.run(
-            "pg_ctl",
-            &[
-                "start",
-                "-w",
-                "-D",
-                path(&cluster.data_dir),
-                "-l",
-                path(&base.join("postgres.log")),
-                "-o",
-                &options,
-            ],
-        )?;
+        cluster.start_server()?;
         cluster.spawn_watchdog(&base);
         Ok(cluster)
     }
@@ -244,6 +226,10 @@ impl Cluster {
 
     /// Starts it again on the same port and data.
     pub fn start_again(&self) {
+        self.start_server().expect("pg_ctl start");
+    }
+
+    fn start_server(&self) -> Result<(), String> {
         let base = self.data_dir.parent().expect("base dir");
         let options = format!(
             "-c listen_addresses=127.0.0.1 -p {} -c unix_socket_directories={} -c fsync=off \
@@ -264,7 +250,6 @@ impl Cluster {
                 &options,
             ],
         )
-        .expect("pg_ctl start");
     }
 }
 
