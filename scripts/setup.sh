@@ -39,7 +39,7 @@ run_packages=(
   libayatana-appindicator3-dev libxdo-dev
 )
 test_packages=(
-  xvfb xauth xclip webkit2gtk-driver dbus dbus-x11 gnome-keyring libsecret-tools sqlite3
+  xvfb xauth xclip webkit2gtk-driver dbus dbus-x11 gnome-keyring libsecret-tools sqlite3 postgresql
   python3 python3-venv
 )
 packages=("${run_packages[@]}")

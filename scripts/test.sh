@@ -36,6 +36,9 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "cargo test --workspace (regenerates the ts-rs bindings)"
 dbus-run-session -- scripts/with-keyring.sh cargo test --workspace
 
+step "the API suite again, on PostgreSQL (a cluster the tests start themselves)"
+ENGAGE_TEST_BACKEND=postgres cargo test -p engage-server --test api
+
 step "TypeScript bindings are up to date"
 stale="$(git status --porcelain -- ui/src/lib/bindings)"
 if [ -n "$stale" ]; then

@@ -108,8 +108,18 @@ pub struct Sender {
     /// International format for people, e.g. `+55 11 98765-4321`.
     pub phone_display: String,
     pub status: SenderStatus,
-    /// `sandbox` or `whatsapp_cloud`.
-    pub provider: String,
+    pub provider: ProviderKind,
+}
+
+/// How a sender's messages are delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ProviderKind {
+    /// Delivered at once inside the server, nothing leaves it (the sandbox, demos, tests).
+    Sandbox,
+    /// Meta's WhatsApp Cloud API (Graph API).
+    WhatsappCloud,
 }
 
 // ---------------------------------------------------------------- templates

@@ -51,6 +51,8 @@ impl ServerError {
             ServerError::Store(StoreError::CampaignNameTaken) => "campaign_name_taken",
             ServerError::Store(StoreError::EmailTaken) => "email_taken",
             ServerError::Store(StoreError::SenderPhoneTaken) => "sender_phone_taken",
+            ServerError::Store(StoreError::Unreachable { .. }) => "database_unreachable",
+            ServerError::Store(StoreError::SchemaTooNew { .. }) => "schema_too_new",
             ServerError::Store(_) => "database_error",
             ServerError::Crypto(_) => "crypto_error",
             ServerError::InvalidSecretKey => "invalid_secret_key",

@@ -12,6 +12,7 @@ pub mod demo;
 mod error;
 pub mod http;
 mod listener;
+pub mod metrics;
 pub mod sandbox;
 mod server;
 pub mod store;

@@ -13,7 +13,7 @@ use crate::config::ServerConfig;
 use crate::error::ServerError;
 use crate::http::{self, AppState};
 use crate::store::writer::MessageWriter;
-use crate::store::Store;
+use crate::store::{QueueListener, Store};
 use crate::whatsapp::provider::Providers;
 use crate::worker;
 
@@ -30,8 +30,15 @@ pub struct RunningServer {
     http: JoinHandle<()>,
     worker: JoinHandle<()>,
     writer: JoinHandle<()>,
+    /// Kept to give up this instance's leases after the worker stops.
+    writer_handle: MessageWriter,
     purge: JoinHandle<()>,
 }
+
+/// How long a graceful shutdown waits for requests in flight, then for the worker's
+/// deliveries in flight (SIGTERM to exit stays within 10 s).
+const HTTP_DRAIN: Duration = Duration::from_secs(4);
+const WORKER_DRAIN: Duration = Duration::from_secs(4);
 
 impl std::fmt::Debug for RunningServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -45,16 +52,10 @@ impl std::fmt::Debug for RunningServer {
 /// Opens and migrates the database, binds `config.listen`, and runs the API, the message
 /// writer and the delivery worker until [`RunningServer::shutdown`].
 pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
+    crate::metrics::install();
     let secret_key = config.secret_key.load()?;
     let store = Store::connect(&config.database_url).await?;
     crate::store::name_keys::recompute_once(&store).await?;
-    let released = store.release_leases().await?;
-    if released > 0 {
-        tracing::info!(
-            count = released,
-            "released delivery leases of a previous run"
-        );
-    }
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|source| ServerError::Bind {
@@ -73,7 +74,10 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         .unwrap_or_else(|| base_url.clone());
 
     let committed = Arc::new(Notify::new());
-    let (writer_handle, writer) = MessageWriter::spawn(store.clone(), committed.clone());
+    // This instance's name on the leases it takes (several instances share one PostgreSQL).
+    let instance = format!("{}-{}", local_addr, uuid::Uuid::new_v4().simple());
+    let (writer_handle, writer) =
+        MessageWriter::spawn(store.clone(), instance.clone(), committed.clone());
     let providers = Providers::from_env(store.clone(), secret_key.clone());
     let state = AppState::new(
         store.clone(),
@@ -92,11 +96,14 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         config.limits.clone(),
         http_signal,
     ));
+    let listener = store.pg_pool().cloned().map(QueueListener::new);
     let worker = tokio::spawn(worker::run(
         store.clone(),
-        writer_handle,
+        writer_handle.clone(),
         providers,
+        crate::whatsapp::retry_policy_from_env(),
         committed,
+        listener,
         background_signal.clone(),
     ));
     let purge = tokio::spawn(purge_loop(store.clone(), background_signal));
@@ -110,6 +117,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         http,
         worker,
         writer,
+        writer_handle,
         purge,
     })
 }
@@ -145,26 +153,37 @@ impl RunningServer {
     }
 
     /// Stops accepting connections, lets in-flight requests finish (their messages are
-    /// committed before they answer), stops the worker after its current batch, and closes
-    /// the database.
+    /// committed before they answer; at most [`HTTP_DRAIN`]), lets the worker finish the
+    /// deliveries in flight (at most [`WORKER_DRAIN`]), gives up this instance's leases so
+    /// other instances deliver its claimed messages at once, and closes the database.
     pub async fn shutdown(self) {
         let _ = self.shutdown_http.send(true);
-        if let Err(error) = self.http.await {
-            tracing::error!(%error, "HTTP server task failed");
-        }
-        // In-flight requests have their answers (so their messages are committed). Stop the
-        // worker after its current batch; once it and the router have dropped their writer
-        // handles, the writer commits what it still holds and stops.
+        join_within("HTTP server", self.http, HTTP_DRAIN).await;
         let _ = self.shutdown_background.send(true);
-        for task in [self.worker, self.purge] {
-            if let Err(error) = task.await {
-                tracing::error!(%error, "background task failed");
-            }
+        join_within("delivery worker", self.worker, WORKER_DRAIN).await;
+        join_within("purge", self.purge, WORKER_DRAIN).await;
+        match self.writer_handle.release_leases().await {
+            Ok(0) => {}
+            Ok(count) => tracing::info!(count, "released this instance's delivery leases"),
+            Err(error) => tracing::warn!(%error, "releasing delivery leases failed"),
         }
-        if let Err(error) = self.writer.await {
-            tracing::error!(%error, "message writer task failed");
-        }
+        // Once the router, the worker and this handle are gone, the writer commits what it
+        // still holds and stops.
+        drop(self.writer_handle);
+        join_within("message writer", self.writer, WORKER_DRAIN).await;
         self.store.close().await;
         tracing::info!("server stopped");
+    }
+}
+
+/// Waits for a task up to `limit`, then aborts it.
+async fn join_within(what: &str, mut task: JoinHandle<()>, limit: Duration) {
+    match tokio::time::timeout(limit, &mut task).await {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => tracing::error!(%error, "{what} task failed"),
+        Err(_) => {
+            tracing::warn!("{what} did not stop within {limit:?}; aborting it");
+            task.abort();
+        }
     }
 }

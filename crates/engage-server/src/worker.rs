@@ -1,30 +1,35 @@
-//! Delivery worker: claims queued messages with a lease, hands them to the sender's
-//! [`Provider`], and records the outcome through engage-core's status rules. Transient
-//! failures are retried with exponential backoff; permanent ones fail the message.
+//! Delivery worker: claims queued messages with a lease (through the message writer, which
+//! also returns each message's template, variables and provider), hands them to the
+//! sender's [`Provider`], and turns the provider's answer into an [`Outcome`] for the
+//! writer. Leases, retries and backoff are decided here and nowhere else: providers only
+//! say what happened.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use engage_core::wire::{MessageStatus, RenderedMessage};
-use engage_core::MessageStatusExt;
+use engage_core::wire::{MessageError, MessageStatus, ProviderKind, RenderedMessage, Template};
+use rand::Rng;
 use tokio::sync::{watch, Notify};
 use tokio::task::JoinSet;
 
+use crate::metrics::DeliveryResult;
 use crate::store::writer::MessageWriter;
-use crate::store::{now_ms, ClaimedMessage, StatusUpdate, Store, StoreError};
+use crate::store::{now_ms, ClaimedMessage, Outcome, QueueListener, Store, StoreError};
 
 /// A message ready to hand to a provider.
 #[derive(Debug, Clone)]
 pub struct OutboundMessage {
     pub id: String,
-    /// The sender number's id and its provider (`sandbox`, `whatsapp_cloud`).
     pub sender_id: String,
-    pub provider: String,
+    pub provider: ProviderKind,
     /// E.164 recipient.
     pub to: String,
     pub rendered: RenderedMessage,
     pub text: String,
+    /// The campaign's template as it is now, and the request's variables.
+    pub template: Template,
+    pub variables: BTreeMap<String, String>,
     /// 1 for the first attempt.
     pub attempt: u32,
 }
@@ -40,9 +45,14 @@ pub struct ProviderReceipt {
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ProviderError {
-    /// Worth retrying later (network, rate limit, provider outage).
+    /// Worth retrying later (network, rate limit, provider outage): the worker's backoff,
+    /// never sooner than `retry_after` when the provider asked for it.
     #[error("{code}: {message}")]
-    Transient { code: String, message: String },
+    Transient {
+        code: String,
+        message: String,
+        retry_after: Option<Duration>,
+    },
     /// Will never succeed (invalid recipient, template refused).
     #[error("{code}: {message}")]
     Permanent { code: String, message: String },
@@ -54,8 +64,8 @@ pub enum ProviderError {
         message: String,
         at_ms: i64,
     },
-    /// Not attempted (held back by pacing) and already put back in the queue until
-    /// `until_ms` by the provider; does not count as an attempt.
+    /// Not attempted (held back by pacing): back in the queue until `until_ms`; does not
+    /// count as an attempt.
     #[error("{code}: {message}")]
     Deferred {
         code: String,
@@ -64,7 +74,7 @@ pub enum ProviderError {
     },
 }
 
-/// A way to deliver messages (`sandbox`; the WhatsApp Cloud API later).
+/// A way to deliver messages. It never writes the database: it only says what happened.
 pub trait Provider: Send + Sync {
     fn send(
         &self,
@@ -79,15 +89,6 @@ pub struct SandboxProvider;
 
 impl Provider for SandboxProvider {
     async fn send(&self, message: &OutboundMessage) -> Result<ProviderReceipt, ProviderError> {
-        if message.provider != "sandbox" {
-            return Err(ProviderError::Permanent {
-                code: "provider_unavailable".to_owned(),
-                message: format!(
-                    "the {} provider is not available in this server",
-                    message.provider
-                ),
-            });
-        }
         Ok(ProviderReceipt {
             provider_message_id: format!("sandbox-{}", message.id),
             status: MessageStatus::Delivered,
@@ -99,219 +100,232 @@ impl Provider for SandboxProvider {
 pub const MAX_ATTEMPTS: u32 = 8;
 /// Messages claimed per round.
 const CLAIM_BATCH: u32 = 200;
-/// How long a claim is held before another worker may take the message over.
-const LEASE_MS: i64 = 60_000;
+/// How long a claim is held before another worker (another instance's) may take the
+/// message over.
+pub const LEASE_MS: i64 = 60_000;
 /// Messages of one claimed batch handed to providers at the same time. Pacing (per-sender
 /// rate, per-recipient interval) is enforced by the provider, so concurrency only overlaps
 /// the waits on the network.
 const MAX_IN_FLIGHT: usize = 64;
-/// Poll interval when nothing wakes the worker.
-const IDLE_POLL: Duration = Duration::from_millis(500);
+/// Longest sleep when nothing wakes the worker (a new message in this instance, a
+/// notification from another, or the next scheduled retry).
+const IDLE_POLL: Duration = Duration::from_secs(5);
+/// Shortest sleep between rounds that claimed nothing.
+const MIN_SLEEP: Duration = Duration::from_millis(10);
+/// Default first retry delay: 2 s, doubling per attempt.
+pub const DEFAULT_RETRY_BASE_MS: i64 = 2_000;
+/// Longest retry delay.
+const MAX_BACKOFF_MS: i64 = 600_000;
 
-/// Delay before attempt `attempt + 1`: 2 s, 4 s, 8 s, ... capped at 10 minutes.
-pub fn backoff_ms(attempt: u32) -> i64 {
-    let exponent = attempt.saturating_sub(1).min(20);
-    (2_000i64 << exponent).min(600_000)
+/// The worker's retry policy: exponential backoff from `base_ms` with jitter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    pub base_ms: i64,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            base_ms: DEFAULT_RETRY_BASE_MS,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Backoff before attempt `attempt + 1`: base, 2×base, 4×base, … capped at 10 minutes.
+    pub fn backoff_ms(&self, attempt: u32) -> i64 {
+        let exponent = attempt.saturating_sub(1).min(20);
+        (self.base_ms.max(1) << exponent).min(MAX_BACKOFF_MS)
+    }
+
+    /// The delay before retrying after attempt `attempt`: the backoff with jitter (between
+    /// half and all of it), and never sooner than the provider's `retry_after`.
+    pub fn delay_ms(&self, attempt: u32, retry_after: Option<Duration>) -> i64 {
+        let base = self.backoff_ms(attempt).max(2);
+        let jittered = base / 2 + rand::thread_rng().gen_range(0..=base / 2);
+        let floor = retry_after
+            .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+            .unwrap_or(0);
+        jittered.max(floor)
+    }
+}
+
+/// Resolves when another instance announces new messages (never without a listener).
+async fn remote_wakeup(listener: &mut Option<QueueListener>) {
+    match listener {
+        Some(listener) => listener.next().await,
+        None => std::future::pending().await,
+    }
 }
 
 /// Runs until `shutdown` turns true, finishing the current batch first.
 ///
-/// Claims and status updates go through `writer`, the same task that commits new messages.
+/// `wake` is notified by this instance's commits of new messages; `listener` (PostgreSQL)
+/// hears other instances' commits.
 pub async fn run<P: Provider + 'static>(
     store: Store,
     writer: MessageWriter,
     provider: P,
+    retry: RetryPolicy,
     wake: Arc<Notify>,
+    mut listener: Option<QueueListener>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let provider = Arc::new(provider);
-    let mut providers: HashMap<String, String> = HashMap::new();
     loop {
         if *shutdown.borrow() {
             break;
         }
-        match process_batch(&store, &writer, &provider, &mut providers).await {
+        match process_batch(&writer, &provider, retry).await {
             Ok(count) if count as u32 == CLAIM_BATCH => continue,
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "delivery worker round failed"),
         }
+        let sleep = match store.next_due_at().await {
+            Ok(Some(at)) => Duration::from_millis(u64::try_from(at - now_ms()).unwrap_or(0))
+                .clamp(MIN_SLEEP, IDLE_POLL),
+            Ok(None) | Err(_) => IDLE_POLL,
+        };
         tokio::select! {
             _ = wake.notified() => {}
-            _ = tokio::time::sleep(IDLE_POLL) => {}
+            _ = remote_wakeup(&mut listener) => {}
+            _ = tokio::time::sleep(sleep) => {}
             _ = shutdown.changed() => {}
         }
     }
     tracing::info!("delivery worker stopped");
 }
 
-/// Delivers one claimed batch, up to [`MAX_IN_FLIGHT`] messages at a time, then records
-/// every outcome in one transaction.
+/// Delivers one claimed batch, up to [`MAX_IN_FLIGHT`] messages at a time; each outcome is
+/// recorded (and committed) as soon as the provider answers.
 async fn process_batch<P: Provider + 'static>(
-    store: &Store,
     writer: &MessageWriter,
     provider: &Arc<P>,
-    providers: &mut HashMap<String, String>,
+    retry: RetryPolicy,
 ) -> Result<usize, StoreError> {
     let claimed = writer.claim(CLAIM_BATCH, LEASE_MS).await?;
     let count = claimed.len();
-    if count == 0 {
-        return Ok(0);
-    }
-    let mut updates = Vec::with_capacity(count);
     let mut in_flight = JoinSet::new();
     for message in claimed {
-        let provider_name = match providers.get(&message.sender_id) {
-            Some(name) => name.clone(),
-            None => {
-                let name = store
-                    .sender_provider(&message.sender_id)
-                    .await?
-                    .unwrap_or_else(|| "sandbox".to_owned());
-                providers.insert(message.sender_id.clone(), name.clone());
-                name
-            }
-        };
         while in_flight.len() >= MAX_IN_FLIGHT {
-            if let Some(update) = next_update(&mut in_flight).await {
-                updates.push(update);
-            }
+            finished(&mut in_flight).await;
         }
         let provider = Arc::clone(provider);
-        in_flight.spawn(async move { deliver(provider.as_ref(), &provider_name, message).await });
+        let writer = writer.clone();
+        in_flight.spawn(async move {
+            let kind = message.provider;
+            let outcome = deliver(provider.as_ref(), retry, message).await;
+            crate::metrics::delivery(
+                kind,
+                match &outcome {
+                    Outcome::Accepted { .. } => DeliveryResult::Accepted,
+                    Outcome::Retry { .. } => DeliveryResult::Retry,
+                    Outcome::Deferred { .. } => DeliveryResult::Deferred,
+                    Outcome::Failed { .. } => DeliveryResult::Failed,
+                },
+            );
+            writer.record(outcome).await
+        });
     }
     while !in_flight.is_empty() {
-        if let Some(update) = next_update(&mut in_flight).await {
-            updates.push(update);
-        }
+        finished(&mut in_flight).await;
     }
-    writer.apply(updates).await?;
     Ok(count)
 }
 
-/// The next finished delivery. A delivery task that panicked leaves its message leased;
-/// it is claimed again when the lease runs out.
-async fn next_update(in_flight: &mut JoinSet<StatusUpdate>) -> Option<StatusUpdate> {
-    match in_flight.join_next().await? {
-        Ok(update) => Some(update),
-        Err(error) => {
-            tracing::error!(%error, "a delivery task failed; its message is retried after the lease");
-            None
+/// Waits for the next delivery to be recorded. A delivery whose outcome could not be
+/// recorded keeps its lease and is tried again when the lease runs out.
+async fn finished(in_flight: &mut JoinSet<Result<(), StoreError>>) {
+    match in_flight.join_next().await {
+        Some(Ok(Ok(()))) | None => {}
+        Some(Ok(Err(error))) => {
+            tracing::error!(%error, "recording a delivery outcome failed; the message is retried after its lease");
+        }
+        Some(Err(error)) => {
+            tracing::error!(%error, "a delivery task failed; its message is retried after its lease");
         }
     }
 }
 
-async fn deliver<P: Provider>(
+/// One attempt: the provider's answer as an [`Outcome`].
+pub async fn deliver<P: Provider>(
     provider: &P,
-    provider_name: &str,
+    retry: RetryPolicy,
     message: ClaimedMessage,
-) -> StatusUpdate {
+) -> Outcome {
     let attempt = u32::try_from(message.attempts).unwrap_or(u32::MAX);
-    let fail = |code: &str, text: String| StatusUpdate::Fail {
-        id: message.id.clone(),
-        from: MessageStatus::Queued,
-        error_code: code.to_owned(),
-        error_message: text,
+    let id = message.id.clone();
+    let error = |code: &str, text: String| MessageError {
+        code: code.to_owned(),
+        message: text,
     };
-    let rendered: RenderedMessage = match serde_json::from_str(&message.rendered) {
-        Ok(rendered) => rendered,
-        Err(error) => return fail("unreadable_message", error.to_string()),
-    };
-    let outbound = OutboundMessage {
-        id: message.id.clone(),
-        sender_id: message.sender_id.clone(),
-        provider: provider_name.to_owned(),
-        to: message.to_phone.clone(),
-        rendered,
-        text: message.text.clone(),
-        attempt,
-    };
-    match provider.send(&outbound).await {
-        Ok(receipt) => {
-            // queued → sent → (delivered): each step checked against the status rules.
-            let mut status = MessageStatus::Queued;
-            for step in [
-                MessageStatus::Sent,
-                MessageStatus::Delivered,
-                MessageStatus::Read,
-            ] {
-                if rank(step) > rank(receipt.status) {
-                    break;
-                }
-                match status.apply(step) {
-                    Ok(Some(next)) => status = next,
-                    Ok(None) => {}
-                    Err(error) => return fail("invalid_status_transition", error.to_string()),
-                }
-            }
-            if status == MessageStatus::Queued {
-                return fail(
-                    "invalid_provider_receipt",
-                    format!(
-                        "the provider reported {:?} for a queued message",
-                        receipt.status
-                    ),
-                );
-            }
-            StatusUpdate::Advance {
-                id: message.id,
-                from: MessageStatus::Queued,
-                to: status,
-                provider_message_id: Some(receipt.provider_message_id),
+    let outbound = match outbound(message, attempt) {
+        Ok(outbound) => outbound,
+        Err(detail) => {
+            return Outcome::Failed {
+                id,
+                error: error("unreadable_message", detail),
             }
         }
+    };
+    match provider.send(&outbound).await {
+        Ok(receipt) => Outcome::Accepted {
+            id,
+            status: receipt.status,
+            provider_message_id: receipt.provider_message_id,
+        },
         Err(ProviderError::Transient {
             code,
-            message: text,
-        }) if attempt < MAX_ATTEMPTS => StatusUpdate::Retry {
-            id: message.id,
-            next_attempt_at: now_ms() + backoff_ms(attempt),
-            error_code: code,
-            error_message: text,
+            message,
+            retry_after,
+        }) if attempt < MAX_ATTEMPTS => Outcome::Retry {
+            id,
+            at_ms: now_ms() + retry.delay_ms(attempt, retry_after),
+            error: error(&code, message),
         },
         Err(ProviderError::RetryAt {
             code,
-            message: text,
+            message,
             at_ms,
-        }) if attempt < MAX_ATTEMPTS => StatusUpdate::Retry {
-            id: message.id,
-            next_attempt_at: at_ms,
-            error_code: code,
-            error_message: text,
+        }) if attempt < MAX_ATTEMPTS => Outcome::Retry {
+            id,
+            at_ms,
+            error: error(&code, message),
         },
         Err(ProviderError::Deferred {
             code,
-            message: text,
+            message,
             until_ms,
-        }) => StatusUpdate::Retry {
-            id: message.id,
-            next_attempt_at: until_ms,
-            error_code: code,
-            error_message: text,
+        }) => Outcome::Deferred {
+            id,
+            at_ms: until_ms,
+            error: error(&code, message),
         },
-        Err(ProviderError::Transient {
-            code,
-            message: text,
-        })
-        | Err(ProviderError::RetryAt {
-            code,
-            message: text,
-            ..
-        })
-        | Err(ProviderError::Permanent {
-            code,
-            message: text,
-        }) => fail(&code, text),
+        Err(ProviderError::Transient { code, message, .. })
+        | Err(ProviderError::RetryAt { code, message, .. })
+        | Err(ProviderError::Permanent { code, message }) => Outcome::Failed {
+            id,
+            error: error(&code, message),
+        },
     }
 }
 
-fn rank(status: MessageStatus) -> u8 {
-    match status {
-        MessageStatus::Queued => 0,
-        MessageStatus::Sent => 1,
-        MessageStatus::Delivered => 2,
-        MessageStatus::Read => 3,
-        MessageStatus::Failed => 0,
-    }
+fn outbound(message: ClaimedMessage, attempt: u32) -> Result<OutboundMessage, String> {
+    let rendered: RenderedMessage =
+        serde_json::from_str(&message.rendered).map_err(|error| error.to_string())?;
+    let template = message.template().map_err(|error| error.to_string())?;
+    let variables = message.variables().map_err(|error| error.to_string())?;
+    Ok(OutboundMessage {
+        id: message.id,
+        sender_id: message.sender_id,
+        provider: message.provider,
+        to: message.to_phone,
+        rendered,
+        text: message.text,
+        template,
+        variables,
+        attempt,
+    })
 }
 
 #[cfg(test)]
@@ -319,10 +333,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn backoff_doubles_and_is_capped() {
-        assert_eq!(backoff_ms(1), 2_000);
-        assert_eq!(backoff_ms(2), 4_000);
-        assert_eq!(backoff_ms(3), 8_000);
-        assert_eq!(backoff_ms(30), 600_000);
+    fn backoff_doubles_from_its_base_and_is_capped() {
+        let policy = RetryPolicy::default();
+        assert_eq!(policy.backoff_ms(1), 2_000);
+        assert_eq!(policy.backoff_ms(2), 4_000);
+        assert_eq!(policy.backoff_ms(3), 8_000);
+        assert_eq!(policy.backoff_ms(30), 600_000);
+        assert_eq!(RetryPolicy { base_ms: 50 }.backoff_ms(3), 200);
+    }
+
+    #[test]
+    fn a_retry_is_jittered_within_half_of_the_backoff_and_never_before_retry_after() {
+        let policy = RetryPolicy::default();
+        for _ in 0..100 {
+            let delay = policy.delay_ms(2, None);
+            assert!((2_000..=4_000).contains(&delay), "{delay}");
+        }
+        assert_eq!(policy.delay_ms(1, Some(Duration::from_secs(30))), 30_000);
     }
 }

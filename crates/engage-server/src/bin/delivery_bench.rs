@@ -17,10 +17,13 @@ use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
 use base64::Engine as _;
-use engage_server::store::{now_ms, NewTemplate, Store};
+use engage_core::wire::{CampaignType, MessageStatus};
+use engage_server::store::writer::{MessageWriter, WriteRequest};
+use engage_server::store::{now_ms, NewCampaign, NewMessage, NewTemplate, Store};
 use engage_server::whatsapp::senders::{create_cloud_sender, CloudSenderInput};
 use engage_server::{SecretKeySource, ServerConfig};
 use serde_json::{json, Value};
+use tokio::sync::Notify;
 use uuid::Uuid;
 
 async fn accept(State(count): State<Arc<AtomicU64>>, Json(body): Json<Value>) -> Json<Value> {
@@ -106,7 +109,7 @@ async fn main() {
             phone_number_id: "106540352242922".into(),
             waba_id: "102290129340398".into(),
             access_token: "EAAJB-bench".into(),
-            rate_per_second: Some(10_000),
+            rate_per_second: Some(1_000_000),
             inactive: false,
         },
     )
@@ -130,45 +133,46 @@ async fn main() {
         })
         .await
         .expect("template stored");
-    let campaign_id = Uuid::now_v7();
-    let now = now_ms();
-    sqlx::query(
-        "INSERT INTO campaigns (id, workspace_id, name, name_key, type, status, sender_id, template_id, created_at, updated_at)
-         VALUES (?, ?, 'Bench', 'bench', 'recurrent', 'active', ?, ?, ?, ?)",
-    )
-    .bind(campaign_id.to_string())
-    .bind(workspace.to_string())
-    .bind(sender_id.to_string())
-    .bind(template_id.to_string())
-    .bind(now)
-    .bind(now)
-    .execute(store.pool())
-    .await
-    .expect("campaign");
-
-    // N queued messages, to distinct recipients.
-    let mut tx = store.pool().begin().await.expect("tx");
-    for i in 0..count {
-        sqlx::query(
-            "INSERT INTO messages (id, workspace_id, campaign_id, sender_id, to_phone, variables, rendered, text,
-                                   status, next_attempt_at, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, 'Olá', 'queued', ?, ?, ?)",
-        )
-        .bind(Uuid::now_v7().to_string())
-        .bind(workspace.to_string())
-        .bind(campaign_id.to_string())
-        .bind(sender_id.to_string())
-        .bind(format!("+55119{:08}", 10_000_000 + i))
-        .bind(format!(r#"{{"1":"Ana","2":"A{i}"}}"#))
-        .bind(r#"{"header":null,"body":"Olá","footer":null,"buttons":[]}"#)
-        .bind(now)
-        .bind(now)
-        .bind(now)
-        .execute(&mut *tx)
+    let campaign_id = store
+        .create_campaign(NewCampaign {
+            workspace_id: workspace,
+            name: "Bench",
+            name_key: "bench",
+            campaign_type: CampaignType::Recurrent,
+            sender_id,
+            template_id,
+        })
         .await
-        .expect("message");
+        .expect("campaign");
+
+    // N queued messages, to distinct recipients, through the message writer.
+    let (writer, writer_task) =
+        MessageWriter::spawn(store.clone(), "bench-seed".into(), Arc::new(Notify::new()));
+    let now = now_ms();
+    let messages: Vec<NewMessage> = (0..count)
+        .map(|i| NewMessage {
+            id: Uuid::now_v7(),
+            workspace_id: workspace,
+            campaign_id,
+            sender_id,
+            to: format!("+55119{:08}", 10_000_000 + i),
+            variables: format!(r#"{{"1":"Ana","2":"A{i}"}}"#),
+            rendered: r#"{"header":null,"body":"Olá","footer":null,"buttons":[]}"#.into(),
+            text: "Olá".into(),
+            created_at: now,
+        })
+        .collect();
+    for chunk in messages.chunks(1_000) {
+        writer
+            .write(WriteRequest {
+                messages: chunk.to_vec(),
+                idempotency: None,
+            })
+            .await
+            .expect("messages");
     }
-    tx.commit().await.expect("commit");
+    drop(writer);
+    writer_task.await.expect("writer");
 
     // Deliver them.
     let cpu_before = cpu_seconds();
@@ -177,19 +181,17 @@ async fn main() {
         .await
         .expect("server");
     loop {
-        let sent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE status = 'sent'")
-            .fetch_one(store.pool())
-            .await
-            .expect("count");
-        if sent as usize >= count {
+        let counts = store.message_counts().await.expect("count");
+        let of = |wanted: MessageStatus| {
+            counts
+                .iter()
+                .find(|(status, _)| *status == wanted)
+                .map_or(0, |(_, n)| *n)
+        };
+        if of(MessageStatus::Sent) as usize >= count {
             break;
         }
-        let failed: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE status = 'failed'")
-                .fetch_one(store.pool())
-                .await
-                .expect("count");
-        assert_eq!(failed, 0, "a bench message failed");
+        assert_eq!(of(MessageStatus::Failed), 0, "a bench message failed");
         assert!(started.elapsed() < Duration::from_secs(600), "too slow");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }

@@ -44,8 +44,10 @@ pub enum ApiError {
     UnsupportedMediaType { message: String },
     #[error("this endpoint does not accept this HTTP method; see GET /openapi.json")]
     MethodNotAllowed,
-    #[error("the database is busy; retry shortly")]
-    Unavailable,
+    #[error("the database cannot be reached right now; retry shortly")]
+    DatabaseUnavailable,
+    #[error("the database schema is at version {database}, older than this server needs ({binary}): run `engage-server migrate`")]
+    SchemaNotCurrent { database: i64, binary: i64 },
     /// 503 `busy` with `Retry-After`: a bounded resource (password hashing) is saturated.
     #[error("the server is busy; retry in {retry_after_secs} s")]
     Busy { retry_after_secs: u64 },
@@ -109,7 +111,9 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Unavailable | ApiError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::DatabaseUnavailable
+            | ApiError::SchemaNotCurrent { .. }
+            | ApiError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -126,7 +130,8 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => ("payload_too_large", None),
             ApiError::UnsupportedMediaType { .. } => ("unsupported_media_type", None),
             ApiError::MethodNotAllowed => ("method_not_allowed", None),
-            ApiError::Unavailable => ("service_unavailable", None),
+            ApiError::DatabaseUnavailable => ("database_unavailable", None),
+            ApiError::SchemaNotCurrent { .. } => ("schema_not_current", None),
             ApiError::Busy { .. } => ("busy", None),
             ApiError::Internal(_) => {
                 return wire::ApiError {
@@ -144,6 +149,10 @@ impl ApiError {
     }
 }
 
+/// `Retry-After` of a 503: the database is usually back within seconds (a failover, a
+/// restart).
+const RETRY_AFTER_SECONDS: &str = "2";
+
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
@@ -152,7 +161,10 @@ impl From<StoreError> for ApiError {
                 Some("name"),
                 "a campaign with this name already exists (names are compared ignoring case, accents' composition and extra spaces)",
             ),
-            StoreError::Database(sqlx::Error::PoolTimedOut) => ApiError::Unavailable,
+            error if error.is_unavailable() => {
+                tracing::warn!(%error, "database unavailable");
+                ApiError::DatabaseUnavailable
+            }
             other => ApiError::Internal(other.to_string()),
         }
     }
@@ -181,6 +193,11 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+        } else if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from_static(RETRY_AFTER_SECONDS),
+            );
         }
         if status == StatusCode::UNAUTHORIZED {
             let challenge = match &self {

@@ -42,6 +42,11 @@ pub use password::PasswordGate;
 /// Largest accepted request body (a batch of 1,000 messages fits comfortably).
 pub const BODY_LIMIT: usize = 1024 * 1024;
 
+/// How long a client token or a campaign's send context is reused without reading the
+/// database again: the bound on how late another instance sees a revoked token, a
+/// deactivated campaign or a paused template.
+pub const CACHE_TTL: Duration = Duration::from_secs(1);
+
 /// A campaign as the send endpoint needs it, with its template compiled.
 #[derive(Debug)]
 pub struct SendContext {
@@ -86,8 +91,8 @@ impl AppState {
             secret_key,
             public_url: public_url.trim_end_matches('/').to_owned(),
             passwords: PasswordGate::new(limits),
-            client_tokens: TtlCache::new(Duration::from_secs(30), 100_000),
-            send_contexts: TtlCache::new(Duration::from_secs(2), 10_000),
+            client_tokens: TtlCache::new(CACHE_TTL, 100_000),
+            send_contexts: TtlCache::new(CACHE_TTL, 10_000),
         }))
     }
 
@@ -113,7 +118,7 @@ impl AppState {
         Ok(Some(auth))
     }
 
-    /// The campaign's send context (cached for 2 s; dropped on campaign updates).
+    /// The campaign's send context (cached for [`CACHE_TTL`]; dropped on campaign updates).
     pub async fn send_context(
         &self,
         campaign_id: Uuid,
@@ -178,6 +183,24 @@ fn test_routes() -> Router<AppState> {
     Router::new()
 }
 
+/// Counts each routed request and its latency by route template, method and status.
+async fn track_request(
+    path: axum::extract::MatchedPath,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let started = std::time::Instant::now();
+    let method = request.method().clone();
+    let response = next.run(request).await;
+    crate::metrics::http_request(
+        method.as_str(),
+        path.as_str(),
+        response.status().as_u16(),
+        started.elapsed(),
+    );
+    response
+}
+
 /// The whole API.
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -190,6 +213,7 @@ pub fn router(state: AppState) -> Router {
         .merge(send::router())
         .merge(messages::router())
         .merge(crate::whatsapp::http::router())
+        .route_layer(axum::middleware::from_fn(track_request))
         .fallback(|| async {
             ApiError::not_found("route_not_found", "no such endpoint; see GET /openapi.json")
         })

@@ -12,7 +12,7 @@ use super::{auth, campaigns, catalog, health, messages, oauth, send};
 #[openapi(
     info(title = "Engage API", description = "Recurrent WhatsApp campaigns: staff management API and the send endpoint used by technical teams."),
     paths(
-        health::healthz, health::openapi,
+        health::healthz, health::readyz, health::metrics, health::openapi,
         auth::login, auth::refresh, auth::logout, auth::me,
         oauth::token,
         catalog::list_senders, catalog::list_templates, catalog::get_template,
@@ -63,7 +63,7 @@ impl Modify for SecuritySchemes {
 /// 400 / 413 / 415 / 422 for operations with a JSON body (unreadable JSON, too large, not
 /// JSON, wrong shape), 401 for operations that need a token, 404 for operations on
 /// `{id}`, 405 for any other method on a known path (with `Allow`), and 503 (`busy` with
-/// `Retry-After`, `service_unavailable`) for every operation.
+/// `Retry-After`, `database_unavailable`, `schema_not_current`) for every operation.
 pub fn document() -> &'static Value {
     static DOCUMENT: OnceLock<Value> = OnceLock::new();
     DOCUMENT.get_or_init(|| {
@@ -154,7 +154,7 @@ fn add_common_responses(document: &mut Value) {
             }
             add(
                 "503",
-                "`busy` (with `Retry-After`) or `service_unavailable`: retry shortly",
+                "`busy`, `database_unavailable` or `schema_not_current` (with `Retry-After`): retry shortly",
             );
         }
     }

@@ -4,7 +4,7 @@
 use sqlx::FromRow;
 use uuid::Uuid;
 
-use super::{now_ms, parse_uuid, Store, StoreError};
+use super::{now_ms, on_pool, parse_uuid, Store, StoreError};
 
 #[derive(Debug, Clone)]
 pub struct ApiClientRecord {
@@ -52,9 +52,9 @@ impl Store {
         secret_encrypted: &[u8],
     ) -> Result<Uuid, StoreError> {
         let id = Uuid::now_v7();
-        sqlx::query(
+        on_pool!(self, pool => sqlx::query(
             "INSERT INTO api_clients (id, workspace_id, name, client_id, secret_hash, secret_encrypted, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(id.to_string())
         .bind(workspace_id.to_string())
@@ -63,8 +63,8 @@ impl Store {
         .bind(secret_hash.as_slice())
         .bind(secret_encrypted)
         .bind(now_ms())
-        .execute(&self.pool)
-        .await?;
+        .execute(pool)
+        .await.map(|done| done.rows_affected()))?;
         Ok(id)
     }
 
@@ -72,12 +72,12 @@ impl Store {
         &self,
         client_id: &str,
     ) -> Result<Option<ApiClientRecord>, StoreError> {
-        sqlx::query_as::<_, ApiClientRow>(&format!(
-            "SELECT {COLUMNS} FROM api_clients WHERE client_id = ?"
+        on_pool!(self, pool => sqlx::query_as::<_, ApiClientRow>(&format!(
+            "SELECT {COLUMNS} FROM api_clients WHERE client_id = $1"
         ))
         .bind(client_id)
-        .fetch_optional(&self.pool)
-        .await?
+        .fetch_optional(pool)
+        .await)?
         .map(ApiClientRecord::try_from)
         .transpose()
     }
@@ -87,12 +87,12 @@ impl Store {
         &self,
         workspace_id: Uuid,
     ) -> Result<Option<ApiClientRecord>, StoreError> {
-        sqlx::query_as::<_, ApiClientRow>(&format!(
-            "SELECT {COLUMNS} FROM api_clients WHERE workspace_id = ? ORDER BY created_at, id LIMIT 1"
+        on_pool!(self, pool => sqlx::query_as::<_, ApiClientRow>(&format!(
+            "SELECT {COLUMNS} FROM api_clients WHERE workspace_id = $1 ORDER BY created_at, id LIMIT 1"
         ))
         .bind(workspace_id.to_string())
-        .fetch_optional(&self.pool)
-        .await?
+        .fetch_optional(pool)
+        .await)?
         .map(ApiClientRecord::try_from)
         .transpose()
     }

@@ -4,7 +4,10 @@ use engage_core::wire::{Campaign, CampaignStatus, CampaignType, Sender, Template
 use sqlx::FromRow;
 use uuid::Uuid;
 
-use super::{enum_str, from_millis, now_ms, parse_enum, parse_uuid, unique_or, Store, StoreError};
+use super::{
+    enum_str, from_millis, now_ms, on_pool, parse_enum, parse_uuid, unique_or, Backend, Store,
+    StoreError,
+};
 
 pub struct NewCampaign<'a> {
     pub workspace_id: Uuid,
@@ -96,9 +99,9 @@ impl Store {
     pub async fn create_campaign(&self, campaign: NewCampaign<'_>) -> Result<Uuid, StoreError> {
         let id = Uuid::now_v7();
         let now = now_ms();
-        sqlx::query(
+        on_pool!(self, pool => sqlx::query(
             "INSERT INTO campaigns (id, workspace_id, name, name_key, type, status, sender_id, template_id, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, 'active', ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $8, $9)",
         )
         .bind(id.to_string())
         .bind(campaign.workspace_id.to_string())
@@ -109,8 +112,8 @@ impl Store {
         .bind(campaign.template_id.to_string())
         .bind(now)
         .bind(now)
-        .execute(&self.pool)
-        .await
+        .execute(pool)
+        .await.map(|done| done.rows_affected()))
         .map_err(map_name_conflict)?;
         Ok(id)
     }
@@ -121,13 +124,13 @@ impl Store {
         name_key: &str,
         except: Option<Uuid>,
     ) -> Result<bool, StoreError> {
-        let found = sqlx::query_scalar::<_, String>(
-            "SELECT id FROM campaigns WHERE workspace_id = ? AND name_key = ?",
+        let found = on_pool!(self, pool => sqlx::query_scalar::<_, String>(
+            "SELECT id FROM campaigns WHERE workspace_id = $1 AND name_key = $2",
         )
         .bind(workspace_id.to_string())
         .bind(name_key)
-        .fetch_optional(&self.pool)
-        .await?;
+        .fetch_optional(pool)
+        .await)?;
         Ok(match found {
             Some(id) => Some(id) != except.map(|e| e.to_string()),
             None => false,
@@ -135,13 +138,13 @@ impl Store {
     }
 
     pub async fn campaign_exists(&self, workspace_id: Uuid, id: Uuid) -> Result<bool, StoreError> {
-        Ok(sqlx::query_scalar::<_, i64>(
-            "SELECT 1 FROM campaigns WHERE workspace_id = ? AND id = ?",
+        Ok(on_pool!(self, pool => sqlx::query_scalar::<_, String>(
+            "SELECT id FROM campaigns WHERE workspace_id = $1 AND id = $2",
         )
         .bind(workspace_id.to_string())
         .bind(id.to_string())
-        .fetch_optional(&self.pool)
-        .await?
+        .fetch_optional(pool)
+        .await)?
         .is_some())
     }
 
@@ -153,11 +156,11 @@ impl Store {
         name: Option<(&str, &str)>,
         status: Option<CampaignStatus>,
     ) -> Result<bool, StoreError> {
-        let result = sqlx::query(
+        let result = on_pool!(self, pool => sqlx::query(
             "UPDATE campaigns SET
-               name = COALESCE(?, name), name_key = COALESCE(?, name_key),
-               status = COALESCE(?, status), updated_at = ?
-             WHERE workspace_id = ? AND id = ?",
+               name = COALESCE($1, name), name_key = COALESCE($2, name_key),
+               status = COALESCE($3, status), updated_at = $4
+             WHERE workspace_id = $5 AND id = $6",
         )
         .bind(name.map(|(name, _)| name))
         .bind(name.map(|(_, key)| key))
@@ -165,10 +168,10 @@ impl Store {
         .bind(now_ms())
         .bind(workspace_id.to_string())
         .bind(id.to_string())
-        .execute(&self.pool)
-        .await
+        .execute(pool)
+        .await.map(|done| done.rows_affected()))
         .map_err(map_name_conflict)?;
-        Ok(result.rows_affected() == 1)
+        Ok(result == 1)
     }
 
     pub async fn campaign(
@@ -176,13 +179,13 @@ impl Store {
         workspace_id: Uuid,
         id: Uuid,
     ) -> Result<Option<Campaign>, StoreError> {
-        let row = sqlx::query_as::<_, CampaignRow>(&format!(
-            "SELECT {COLUMNS} FROM campaigns WHERE workspace_id = ? AND id = ?"
+        let row = on_pool!(self, pool => sqlx::query_as::<_, CampaignRow>(&format!(
+            "SELECT {COLUMNS} FROM campaigns WHERE workspace_id = $1 AND id = $2"
         ))
         .bind(workspace_id.to_string())
         .bind(id.to_string())
-        .fetch_optional(&self.pool)
-        .await?;
+        .fetch_optional(pool)
+        .await)?;
         let Some(row) = row else { return Ok(None) };
         let record = CampaignRecord::try_from(row)?;
         let sender = self.sender(workspace_id, record.sender_id).await?;
@@ -202,18 +205,24 @@ impl Store {
         workspace_id: Uuid,
         filter: &CampaignFilter,
     ) -> Result<Vec<Campaign>, StoreError> {
-        let rows = sqlx::query_as::<_, CampaignRow>(&format!(
+        // Substring search on the name key: `instr` in SQLite, `strpos` in PostgreSQL.
+        let contains = match self.backend() {
+            Backend::Sqlite => "instr(name_key, $5) > 0",
+            Backend::Postgres => "strpos(name_key, $5) > 0",
+        };
+        let sql = format!(
             "SELECT {COLUMNS} FROM campaigns
-             WHERE workspace_id = ? AND (? IS NULL OR type = ?) AND (? IS NULL OR instr(name_key, ?) > 0)
+             WHERE workspace_id = $1 AND ($2 IS NULL OR type = $3) AND ($4 IS NULL OR {contains})
              ORDER BY created_at DESC, id DESC"
-        ))
-        .bind(workspace_id.to_string())
-        .bind(filter.campaign_type.map(|t| enum_str(&t)))
-        .bind(filter.campaign_type.map(|t| enum_str(&t)))
-        .bind(filter.query_key.as_deref())
-        .bind(filter.query_key.as_deref())
-        .fetch_all(&self.pool)
-        .await?;
+        );
+        let rows = on_pool!(self, pool => sqlx::query_as::<_, CampaignRow>(&sql)
+            .bind(workspace_id.to_string())
+            .bind(filter.campaign_type.map(|t| enum_str(&t)))
+            .bind(filter.campaign_type.map(|t| enum_str(&t)))
+            .bind(filter.query_key.as_deref())
+            .bind(filter.query_key.as_deref())
+            .fetch_all(pool)
+            .await)?;
         let senders: HashMap<Uuid, Sender> = self
             .list_senders(workspace_id, true)
             .await?
@@ -248,13 +257,13 @@ impl Store {
     /// The campaign with its sender status and template, whatever the workspace (the caller
     /// checks the workspace so that another workspace's campaign looks unknown).
     pub async fn send_target(&self, campaign_id: Uuid) -> Result<Option<SendTarget>, StoreError> {
-        let base = sqlx::query_as::<_, (String, String, String, String, String)>(
+        let base = on_pool!(self, pool => sqlx::query_as::<_, (String, String, String, String, String)>(
             "SELECT c.workspace_id, c.status, c.sender_id, s.status, c.template_id
-             FROM campaigns c JOIN senders s ON s.id = c.sender_id WHERE c.id = ?",
+             FROM campaigns c JOIN senders s ON s.id = c.sender_id WHERE c.id = $1",
         )
         .bind(campaign_id.to_string())
-        .fetch_optional(&self.pool)
-        .await?;
+        .fetch_optional(pool)
+        .await)?;
         let Some((workspace_id, status, sender_id, sender_status, template_id)) = base else {
             return Ok(None);
         };

@@ -1,9 +1,9 @@
 //! `Idempotency-Key` records of send requests.
 
-use sqlx::{FromRow, SqliteConnection};
+use sqlx::FromRow;
 use uuid::Uuid;
 
-use super::{now_ms, Store, StoreError};
+use super::{now_ms, on_pool, on_tx, Store, StoreError, Tx};
 
 /// How long a key is kept (at least 24 h).
 pub const IDEMPOTENCY_TTL_MS: i64 = 25 * 3600 * 1000;
@@ -28,32 +28,35 @@ pub struct IdempotencyRecord {
 
 /// Inserts the key unless it exists; returns the existing record when it does.
 pub(crate) async fn claim_key(
-    conn: &mut SqliteConnection,
+    tx: &mut Tx,
     key: &NewIdempotencyKey,
 ) -> Result<Option<IdempotencyRecord>, sqlx::Error> {
-    let inserted = sqlx::query(
-        "INSERT INTO idempotency_keys (workspace_id, key, request_hash, status_code, response, created_at)
-         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (workspace_id, key) DO NOTHING",
-    )
-    .bind(key.workspace_id.to_string())
-    .bind(&key.key)
-    .bind(key.request_hash.as_slice())
-    .bind(i64::from(key.status_code))
-    .bind(&key.response)
-    .bind(now_ms())
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    if inserted == 1 {
-        return Ok(None);
-    }
-    sqlx::query_as::<_, IdempotencyRecord>(
-        "SELECT request_hash, status_code, response FROM idempotency_keys WHERE workspace_id = ? AND key = ?",
-    )
-    .bind(key.workspace_id.to_string())
-    .bind(&key.key)
-    .fetch_optional(&mut *conn)
-    .await
+    on_tx!(tx, conn => {
+        let inserted = sqlx::query(
+            "INSERT INTO idempotency_keys (workspace_id, key, request_hash, status_code, response, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (workspace_id, key) DO NOTHING",
+        )
+        .bind(key.workspace_id.to_string())
+        .bind(&key.key)
+        .bind(key.request_hash.as_slice())
+        .bind(i64::from(key.status_code))
+        .bind(&key.response)
+        .bind(now_ms())
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+        if inserted == 1 {
+            return Ok(None);
+        }
+        sqlx::query_as::<_, IdempotencyRecord>(
+            "SELECT request_hash, status_code, response FROM idempotency_keys
+             WHERE workspace_id = $1 AND key = $2",
+        )
+        .bind(key.workspace_id.to_string())
+        .bind(&key.key)
+        .fetch_optional(&mut *conn)
+        .await
+    })
 }
 
 impl Store {
@@ -62,25 +65,26 @@ impl Store {
         workspace_id: Uuid,
         key: &str,
     ) -> Result<Option<IdempotencyRecord>, StoreError> {
-        Ok(sqlx::query_as::<_, IdempotencyRecord>(
+        Ok(
+            on_pool!(self, pool => sqlx::query_as::<_, IdempotencyRecord>(
             "SELECT request_hash, status_code, response FROM idempotency_keys
-             WHERE workspace_id = ? AND key = ? AND created_at > ?",
+             WHERE workspace_id = $1 AND key = $2 AND created_at > $3",
         )
         .bind(workspace_id.to_string())
         .bind(key)
         .bind(now_ms() - IDEMPOTENCY_TTL_MS)
-        .fetch_optional(&self.pool)
-        .await?)
+        .fetch_optional(pool)
+        .await)?,
+        )
     }
 
     /// Deletes keys older than [`IDEMPOTENCY_TTL_MS`].
     pub async fn purge_idempotency_keys(&self) -> Result<u64, StoreError> {
         Ok(
-            sqlx::query("DELETE FROM idempotency_keys WHERE created_at < ?")
+            on_pool!(self, pool => sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
                 .bind(now_ms() - IDEMPOTENCY_TTL_MS)
-                .execute(&self.pool)
-                .await?
-                .rows_affected(),
+                .execute(pool)
+                .await.map(|done| done.rows_affected()))?,
         )
     }
 }

@@ -1,8 +1,14 @@
-//! Repository layer over SQLite. Handlers and the CLI only see [`Store`] methods (one module
-//! per aggregate), so another backend (PostgreSQL) can be added without touching them.
+//! Repository layer over SQLite or PostgreSQL: every SQL statement of the product lives under
+//! this folder. Handlers, the CLI and the worker only see [`Store`] methods (one module per
+//! aggregate) and the [`writer::MessageWriter`], the only code that changes `messages`.
+//!
+//! One query text serves both backends: statements use `$1`-style placeholders and portable
+//! SQL; where the engines differ (claiming with `SKIP LOCKED`, substring search), the module
+//! picks the text by [`Backend`]. Identifiers are stored as UUID text, times as Unix
+//! milliseconds, in both.
 //!
 //! SQLite runs in WAL mode with `synchronous=NORMAL`: a committed transaction survives a crash
-//! (`kill -9`) of the process. Identifiers are stored as UUID text, times as Unix milliseconds.
+//! (`kill -9`) of the process.
 
 mod api_clients;
 mod campaigns;
@@ -10,17 +16,22 @@ pub mod files;
 mod idempotency;
 mod messages;
 pub mod name_keys;
+mod notify;
+mod pacing;
+mod schema;
 mod senders;
 pub mod sessions;
 mod templates;
 mod tokens;
 mod users;
+mod whatsapp;
 mod workspaces;
 pub mod writer;
 
 use std::str::FromStr;
 use std::time::Duration;
 
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 use time::OffsetDateTime;
@@ -29,12 +40,17 @@ use uuid::Uuid;
 pub use api_clients::ApiClientRecord;
 pub use campaigns::{CampaignFilter, CampaignRecord, NewCampaign, SendTarget};
 pub use idempotency::{IdempotencyRecord, NewIdempotencyKey};
-pub use messages::{ClaimedMessage, MessageRecord, NewMessage, StatusUpdate};
+pub use messages::{
+    ClaimedMessage, MessageRecord, NewMessage, Outcome, ProviderReport, ReportsApplied,
+};
+pub use notify::QueueListener;
+pub use schema::{binary_schema_version, MigrationReport};
 pub use senders::NewSender;
 pub use sessions::{Rotation, StaffToken};
 pub use templates::NewTemplate;
 pub use tokens::{TokenKind, TokenOwner, TokenRecord};
 pub use users::UserRecord;
+pub use whatsapp::{CloudSender, NewCloudSender};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -58,46 +74,232 @@ pub enum StoreError {
     },
     #[error("the message writer has stopped")]
     WriterStopped,
+    #[error("cannot connect to {target}: {detail}")]
+    Unreachable { target: String, detail: String },
+    #[error("the database schema is at version {database}, newer than this engage-server (which knows up to {binary}): upgrade engage-server before serving this database")]
+    SchemaTooNew { database: i64, binary: i64 },
+}
+
+/// Which database engine a [`Store`] runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A local file (the embedded default: the desktop sandbox, a single-machine install).
+    Sqlite,
+    /// A PostgreSQL server (production: several instances on one database).
+    Postgres,
+}
+
+impl Backend {
+    /// `Postgres` for `postgres://` and `postgresql://` URLs, else `Sqlite`.
+    pub fn of_url(database_url: &str) -> Backend {
+        let lower = database_url.trim_start().to_ascii_lowercase();
+        if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+}
+
+/// The connection pool of one backend.
+#[derive(Clone, Debug)]
+pub(crate) enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs `$body` with `$pool` bound to the concrete pool of the store's backend. The body is
+/// compiled once per backend, so one query text (with `$1`-style placeholders, which both
+/// SQLite-through-sqlx and PostgreSQL accept) serves both.
+macro_rules! on_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.pool {
+            $crate::store::Pool::Sqlite($pool) => $body,
+            $crate::store::Pool::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+/// An open transaction of either backend.
+pub(crate) enum Tx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+/// Runs `$body` with `$conn` bound to the transaction's connection (`&mut SqliteConnection`
+/// or `&mut PgConnection`); reborrow it as `&mut *$conn` for each statement.
+macro_rules! on_tx {
+    ($tx:expr, $conn:ident => $body:expr) => {
+        match $tx {
+            $crate::store::Tx::Sqlite(tx) => {
+                let $conn: &mut sqlx::SqliteConnection = &mut *tx;
+                $body
+            }
+            $crate::store::Tx::Postgres(tx) => {
+                let $conn: &mut sqlx::PgConnection = &mut *tx;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use on_tx;
+
+impl Tx {
+    pub(crate) async fn commit(self) -> Result<(), sqlx::Error> {
+        match self {
+            Tx::Sqlite(tx) => tx.commit().await,
+            Tx::Postgres(tx) => tx.commit().await,
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
 pub struct Store {
-    pool: SqlitePool,
+    pub(crate) pool: Pool,
 }
 
+/// How long a request waits for a database connection before it is answered 503.
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
+
 impl Store {
-    /// Opens (creating the file when missing) and migrates the database.
+    /// Connects to the database of `database_url` (`sqlite://…` or `postgres://…`) and
+    /// applies the migrations this binary carries. A SQLite file is created when missing.
     pub async fn connect(database_url: &str) -> Result<Store, StoreError> {
-        files::prepare_sqlite_files(database_url)?;
-        let options = SqliteConnectOptions::from_str(database_url)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10))
-            .pragma("temp_store", "memory")
-            .pragma("cache_size", "-16000")
-            // The writer's multi-row INSERTs and UPDATEs come in up to ~200 shapes (1 to 100
-            // rows); keep them all prepared instead of re-preparing evicted ones.
-            .statement_cache_capacity(512);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .min_connections(1)
-            // A local SQLite file connection does not go stale: skip the ping round trip to
-            // the connection's thread on every acquire (every request and every group commit).
-            .test_before_acquire(false)
-            .connect_with(options)
-            .await?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Store { pool })
+        let store = Store::open(database_url).await?;
+        store.migrate().await?;
+        Ok(store)
     }
 
-    pub fn pool(&self) -> &SqlitePool {
-        &self.pool
+    /// Connects without migrating; refuses a database whose schema is newer than this binary.
+    pub async fn open(database_url: &str) -> Result<Store, StoreError> {
+        let store = match Backend::of_url(database_url) {
+            Backend::Sqlite => Store {
+                pool: Pool::Sqlite(connect_sqlite(database_url).await?),
+            },
+            Backend::Postgres => Store {
+                pool: Pool::Postgres(connect_postgres(database_url).await?),
+            },
+        };
+        store.check_schema_not_newer().await?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// The PostgreSQL pool (the worker listens for wake-ups on it); `None` on SQLite.
+    pub fn pg_pool(&self) -> Option<&PgPool> {
+        match &self.pool {
+            Pool::Postgres(pool) => Some(pool),
+            Pool::Sqlite(_) => None,
+        }
+    }
+
+    /// The SQLite pool, for tests and tools that inspect a SQLite database; `None` on
+    /// PostgreSQL. The product's own code goes through `Store` methods.
+    pub fn sqlite_pool(&self) -> Option<&SqlitePool> {
+        match &self.pool {
+            Pool::Sqlite(pool) => Some(pool),
+            Pool::Postgres(_) => None,
+        }
+    }
+
+    pub(crate) async fn begin(&self) -> Result<Tx, sqlx::Error> {
+        Ok(match &self.pool {
+            Pool::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
+            Pool::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    /// Whether the database answers a trivial query.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        on_pool!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|done| done.rows_affected()))?;
+        Ok(())
     }
 
     pub async fn close(&self) {
-        self.pool.close().await;
+        on_pool!(self, pool => pool.close().await)
+    }
+}
+
+async fn connect_sqlite(database_url: &str) -> Result<SqlitePool, StoreError> {
+    files::prepare_sqlite_files(database_url)?;
+    let options = SqliteConnectOptions::from_str(database_url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10))
+        .pragma("temp_store", "memory")
+        .pragma("cache_size", "-16000")
+        // The writer's multi-row INSERTs and UPDATEs come in up to ~200 shapes (1 to 100
+        // rows); keep them all prepared instead of re-preparing evicted ones.
+        .statement_cache_capacity(512);
+    Ok(SqlitePoolOptions::new()
+        .max_connections(8)
+        .min_connections(1)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        // A local SQLite file connection does not go stale: skip the ping round trip to
+        // the connection's thread on every acquire (every request and every group commit).
+        .test_before_acquire(false)
+        .connect_with(options)
+        .await?)
+}
+
+async fn connect_postgres(database_url: &str) -> Result<PgPool, StoreError> {
+    let options = PgConnectOptions::from_str(database_url)
+        .map_err(|error| StoreError::Unreachable {
+            target: "the PostgreSQL URL".to_owned(),
+            detail: error.to_string(),
+        })?
+        .statement_cache_capacity(512)
+        .application_name("engage-server");
+    let target = format!(
+        "PostgreSQL at {}:{} (database {}, user {})",
+        options.get_host(),
+        options.get_port(),
+        options.get_database().unwrap_or("<default>"),
+        options.get_username()
+    );
+    PgPoolOptions::new()
+        .max_connections(16)
+        .min_connections(1)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .connect_with(options)
+        .await
+        .map_err(|error| StoreError::Unreachable {
+            target,
+            detail: error.to_string(),
+        })
+}
+
+impl StoreError {
+    /// Whether the database could not be reached (down, restarting, out of connections):
+    /// worth retrying shortly, unlike a failed statement.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Unreachable { .. } | StoreError::WriterStopped => true,
+            StoreError::Database(error) => match error {
+                sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_)
+                | sqlx::Error::WorkerCrashed => true,
+                sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+                    // Connection exceptions (08…), admin/crash shutdown and "cannot connect
+                    // now" (57P01–57P03), too many connections (53300).
+                    code.starts_with("08")
+                        || matches!(code.as_ref(), "57P01" | "57P02" | "57P03" | "53300")
+                }),
+                _ => false,
+            },
+            _ => false,
+        }
     }
 }
 
@@ -156,6 +358,11 @@ pub(crate) fn enum_str<T: serde::Serialize>(value: &T) -> String {
         Ok(serde_json::Value::String(text)) => text,
         _ => unreachable!("unit enum variants serialise to strings"),
     }
+}
+
+/// The wire name of a unit enum variant (`queued`), for labels and logs.
+pub fn enum_label<T: serde::Serialize>(value: &T) -> String {
+    enum_str(value)
 }
 
 pub(crate) fn parse_enum<T: serde::de::DeserializeOwned>(

@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::json;
 
-use super::{is_unique_violation, now_ms, Store, StoreError};
+use super::{is_unique_violation, now_ms, on_pool, Store, StoreError};
 
 /// Name of the migration in `data_migrations`.
 pub const CAMPAIGN_NAME_KEYS_V2: &str = "campaign_name_keys_v2";
@@ -33,19 +33,20 @@ pub struct NameKeyReport {
 
 /// Recomputes the campaign name keys unless this was already done on this database.
 pub async fn recompute_once(store: &Store) -> Result<Option<NameKeyReport>, StoreError> {
-    let done: Option<(String,)> =
-        sqlx::query_as("SELECT name FROM data_migrations WHERE name = $1")
-            .bind(CAMPAIGN_NAME_KEYS_V2)
-            .fetch_optional(&store.pool)
-            .await?;
+    let done: Option<(String,)> = on_pool!(store, pool => sqlx::query_as(
+        "SELECT name FROM data_migrations WHERE name = $1",
+    )
+    .bind(CAMPAIGN_NAME_KEYS_V2)
+    .fetch_optional(pool)
+    .await)?;
     if done.is_some() {
         return Ok(None);
     }
-    let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+    let rows: Vec<(String, String, String, String)> = on_pool!(store, pool => sqlx::query_as(
         "SELECT id, workspace_id, name, name_key FROM campaigns ORDER BY created_at, id",
     )
-    .fetch_all(&store.pool)
-    .await?;
+    .fetch_all(pool)
+    .await)?;
     let mut report = NameKeyReport {
         campaigns: rows.len(),
         ..NameKeyReport::default()
@@ -76,24 +77,27 @@ pub async fn recompute_once(store: &Store) -> Result<Option<NameKeyReport>, Stor
             kept.insert(id);
             continue;
         }
-        let updated = sqlx::query("UPDATE campaigns SET name_key = $1 WHERE id = $2")
-            .bind(&new_key)
-            .bind(&id)
-            .execute(&store.pool)
-            .await;
+        let updated = on_pool!(store, pool => sqlx::query(
+            "UPDATE campaigns SET name_key = $1 WHERE id = $2",
+        )
+        .bind(&new_key)
+        .bind(&id)
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected()));
         match updated {
             Ok(_) => {
                 report.updated += 1;
                 holders.insert(slot, id);
             }
             Err(error) if is_unique_violation(&error) => {
-                let holder: Option<(String,)> = sqlx::query_as(
+                let holder: Option<(String,)> = on_pool!(store, pool => sqlx::query_as(
                     "SELECT id FROM campaigns WHERE workspace_id = $1 AND name_key = $2",
                 )
                 .bind(&workspace)
                 .bind(&new_key)
-                .fetch_optional(&store.pool)
-                .await?;
+                .fetch_optional(pool)
+                .await)?;
                 report.collisions.push(NameKeyCollision {
                     workspace_id: workspace,
                     campaign_id: id,
@@ -122,12 +126,15 @@ pub async fn recompute_once(store: &Store) -> Result<Option<NameKeyReport>, Stor
             "recomputed campaign name keys"
         );
     }
-    sqlx::query("INSERT INTO data_migrations (name, applied_at, report) VALUES ($1, $2, $3)")
-        .bind(CAMPAIGN_NAME_KEYS_V2)
-        .bind(now_ms())
-        .bind(json!(report).to_string())
-        .execute(&store.pool)
-        .await?;
+    on_pool!(store, pool => sqlx::query(
+        "INSERT INTO data_migrations (name, applied_at, report) VALUES ($1, $2, $3)",
+    )
+    .bind(CAMPAIGN_NAME_KEYS_V2)
+    .bind(now_ms())
+    .bind(json!(report).to_string())
+    .execute(pool)
+    .await
+    .map(|done| done.rows_affected()))?;
     Ok(Some(report))
 }
 

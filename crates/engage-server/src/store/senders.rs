@@ -2,7 +2,7 @@ use engage_core::wire::{Sender, SenderStatus};
 use sqlx::FromRow;
 use uuid::Uuid;
 
-use super::{enum_str, now_ms, parse_enum, parse_uuid, unique_or, Store, StoreError};
+use super::{enum_str, now_ms, on_pool, parse_enum, parse_uuid, unique_or, Store, StoreError};
 
 pub struct NewSender<'a> {
     pub workspace_id: Uuid,
@@ -34,7 +34,7 @@ impl TryFrom<SenderRow> for Sender {
             phone: row.phone,
             phone_display,
             status: parse_enum("sender status", &row.status)?,
-            provider: row.provider,
+            provider: parse_enum("sender provider", &row.provider)?,
         })
     }
 }
@@ -44,9 +44,9 @@ const COLUMNS: &str = "id, name, phone, status, provider";
 impl Store {
     pub async fn create_sender(&self, sender: NewSender<'_>) -> Result<Uuid, StoreError> {
         let id = Uuid::now_v7();
-        sqlx::query(
+        on_pool!(self, pool => sqlx::query(
             "INSERT INTO senders (id, workspace_id, name, phone, status, provider, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(id.to_string())
         .bind(sender.workspace_id.to_string())
@@ -55,21 +55,21 @@ impl Store {
         .bind(enum_str(&sender.status))
         .bind(sender.provider)
         .bind(now_ms())
-        .execute(&self.pool)
-        .await
+        .execute(pool)
+        .await.map(|done| done.rows_affected()))
         .map_err(|error| unique_or(error, StoreError::SenderPhoneTaken))?;
         Ok(id)
     }
 
     /// Creates the sender, or returns the id of the workspace's sender with this phone.
     pub async fn ensure_sender(&self, sender: NewSender<'_>) -> Result<Uuid, StoreError> {
-        let existing = sqlx::query_scalar::<_, String>(
-            "SELECT id FROM senders WHERE workspace_id = ? AND phone = ?",
+        let existing = on_pool!(self, pool => sqlx::query_scalar::<_, String>(
+            "SELECT id FROM senders WHERE workspace_id = $1 AND phone = $2",
         )
         .bind(sender.workspace_id.to_string())
         .bind(sender.phone)
-        .fetch_optional(&self.pool)
-        .await?;
+        .fetch_optional(pool)
+        .await)?;
         match existing {
             Some(id) => parse_uuid("sender id", &id),
             None => self.create_sender(sender).await,
@@ -83,27 +83,27 @@ impl Store {
         include_inactive: bool,
     ) -> Result<Vec<Sender>, StoreError> {
         let sql = if include_inactive {
-            format!("SELECT {COLUMNS} FROM senders WHERE workspace_id = ? ORDER BY name, id")
+            format!("SELECT {COLUMNS} FROM senders WHERE workspace_id = $1 ORDER BY name, id")
         } else {
-            format!("SELECT {COLUMNS} FROM senders WHERE workspace_id = ? AND status = 'active' ORDER BY name, id")
+            format!("SELECT {COLUMNS} FROM senders WHERE workspace_id = $1 AND status = 'active' ORDER BY name, id")
         };
-        sqlx::query_as::<_, SenderRow>(&sql)
+        on_pool!(self, pool => sqlx::query_as::<_, SenderRow>(&sql)
             .bind(workspace_id.to_string())
-            .fetch_all(&self.pool)
-            .await?
-            .into_iter()
-            .map(Sender::try_from)
-            .collect()
+            .fetch_all(pool)
+            .await)?
+        .into_iter()
+        .map(Sender::try_from)
+        .collect()
     }
 
     pub async fn sender(&self, workspace_id: Uuid, id: Uuid) -> Result<Option<Sender>, StoreError> {
-        sqlx::query_as::<_, SenderRow>(&format!(
-            "SELECT {COLUMNS} FROM senders WHERE workspace_id = ? AND id = ?"
+        on_pool!(self, pool => sqlx::query_as::<_, SenderRow>(&format!(
+            "SELECT {COLUMNS} FROM senders WHERE workspace_id = $1 AND id = $2"
         ))
         .bind(workspace_id.to_string())
         .bind(id.to_string())
-        .fetch_optional(&self.pool)
-        .await?
+        .fetch_optional(pool)
+        .await)?
         .map(Sender::try_from)
         .transpose()
     }

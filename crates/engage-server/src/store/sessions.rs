@@ -10,7 +10,7 @@
 use sqlx::FromRow;
 use uuid::Uuid;
 
-use super::{now_ms, parse_uuid, Store, StoreError};
+use super::{now_ms, on_pool, on_tx, parse_uuid, Store, StoreError, Tx};
 
 /// A live staff access token: who it belongs to and its session (none for tokens issued
 /// before sessions existed).
@@ -56,7 +56,7 @@ fn parse_session(value: Option<&str>) -> Result<Option<Uuid>, StoreError> {
 }
 
 async fn insert_session_token(
-    conn: &mut sqlx::SqliteConnection,
+    tx: &mut Tx,
     token: NewToken<'_>,
     kind: &str,
     workspace_id: &str,
@@ -64,7 +64,7 @@ async fn insert_session_token(
     session_id: &str,
     now: i64,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    on_tx!(tx, conn => sqlx::query(
         "INSERT INTO tokens (token_hash, kind, workspace_id, user_id, api_client_id, expires_at, created_at, session_id)
          VALUES ($1, $2, $3, $4, NULL, $5, $6, $7)",
     )
@@ -76,31 +76,36 @@ async fn insert_session_token(
     .bind(now)
     .bind(session_id)
     .execute(&mut *conn)
-    .await?;
+    .await
+    .map(|done| done.rows_affected()))?;
     Ok(())
 }
 
 /// Revokes session `session_id` (with `reason`) and every token of it, inside `conn`'s
 /// transaction.
 async fn revoke_session_in(
-    conn: &mut sqlx::SqliteConnection,
+    tx: &mut Tx,
     session_id: &str,
     reason: &str,
     now: i64,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    on_tx!(tx, conn => sqlx::query(
         "UPDATE sessions SET revoked_at = $1, revoked_reason = $2 WHERE id = $3 AND revoked_at IS NULL",
     )
     .bind(now)
     .bind(reason)
     .bind(session_id)
     .execute(&mut *conn)
-    .await?;
-    sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE session_id = $2 AND revoked_at IS NULL")
-        .bind(now)
-        .bind(session_id)
-        .execute(&mut *conn)
-        .await?;
+    .await
+    .map(|done| done.rows_affected()))?;
+    on_tx!(tx, conn => sqlx::query(
+        "UPDATE tokens SET revoked_at = $1 WHERE session_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(session_id)
+    .execute(&mut *conn)
+    .await
+    .map(|done| done.rows_affected()))?;
     Ok(())
 }
 
@@ -120,8 +125,8 @@ impl Store {
             workspace_id.to_string(),
             user_id.to_string(),
         );
-        let mut tx = self.pool.begin().await?;
-        sqlx::query(
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, conn => sqlx::query(
             "INSERT INTO sessions (id, workspace_id, user_id, created_at, refreshed_at, expires_at)
              VALUES ($1, $2, $3, $4, $5, $6)",
         )
@@ -131,8 +136,9 @@ impl Store {
         .bind(now)
         .bind(now)
         .bind(refresh.1)
-        .execute(&mut *tx)
-        .await?;
+        .execute(&mut *conn)
+        .await
+        .map(|done| done.rows_affected()))?;
         insert_session_token(
             &mut tx,
             access,
@@ -163,7 +169,7 @@ impl Store {
         &self,
         token_hash: &[u8; 32],
     ) -> Result<Option<StaffToken>, StoreError> {
-        let row = sqlx::query_as::<_, StaffTokenRow>(
+        let row = on_pool!(self, pool => sqlx::query_as::<_, StaffTokenRow>(
             "SELECT t.workspace_id, t.user_id, t.session_id, t.expires_at
              FROM tokens t LEFT JOIN sessions s ON s.id = t.session_id
              WHERE t.token_hash = $1 AND t.kind = 'staff_access'
@@ -172,8 +178,8 @@ impl Store {
         )
         .bind(token_hash.as_slice())
         .bind(now_ms())
-        .fetch_optional(&self.pool)
-        .await?;
+        .fetch_optional(pool)
+        .await)?;
         let Some(row) = row else {
             return Ok(None);
         };
@@ -198,8 +204,8 @@ impl Store {
         new_refresh: NewToken<'_>,
     ) -> Result<Rotation, StoreError> {
         let now = now_ms();
-        let mut tx = self.pool.begin().await?;
-        let spent = sqlx::query_as::<_, SpentRow>(
+        let mut tx = self.begin().await?;
+        let spent = on_tx!(&mut tx, conn => sqlx::query_as::<_, SpentRow>(
             "UPDATE tokens SET revoked_at = $1
              WHERE token_hash = $2 AND kind = 'staff_refresh' AND revoked_at IS NULL AND expires_at > $3
              RETURNING workspace_id, user_id, session_id",
@@ -207,16 +213,16 @@ impl Store {
         .bind(now)
         .bind(presented.as_slice())
         .bind(now)
-        .fetch_optional(&mut *tx)
-        .await?;
+        .fetch_optional(&mut *conn)
+        .await)?;
         let Some(spent) = spent else {
             // Not live: a spent token of a session is a reuse; anything else is just invalid.
-            let previous: Option<(Option<String>, Option<i64>)> = sqlx::query_as(
+            let previous: Option<(Option<String>, Option<i64>)> = on_tx!(&mut tx, conn => sqlx::query_as(
                 "SELECT session_id, revoked_at FROM tokens WHERE token_hash = $1 AND kind = 'staff_refresh'",
             )
             .bind(presented.as_slice())
-            .fetch_optional(&mut *tx)
-            .await?;
+            .fetch_optional(&mut *conn)
+            .await)?;
             return match previous {
                 Some((Some(session), Some(_))) => {
                     revoke_session_in(&mut tx, &session, "refresh_token_reused", now).await?;
@@ -233,28 +239,32 @@ impl Store {
         };
         let session = match spent.session_id {
             Some(session) => {
-                let revoked: Option<(Option<i64>,)> =
-                    sqlx::query_as("SELECT revoked_at FROM sessions WHERE id = $1")
-                        .bind(&session)
-                        .fetch_optional(&mut *tx)
-                        .await?;
+                let revoked: Option<(Option<i64>,)> = on_tx!(&mut tx, conn => sqlx::query_as(
+                    "SELECT revoked_at FROM sessions WHERE id = $1",
+                )
+                .bind(&session)
+                .fetch_optional(&mut *conn)
+                .await)?;
                 if !matches!(revoked, Some((None,))) {
                     // Its session ended meanwhile (logout, reuse on another instance).
                     return Ok(Rotation::Invalid);
                 }
-                sqlx::query("UPDATE sessions SET refreshed_at = $1, expires_at = $2 WHERE id = $3")
-                    .bind(now)
-                    .bind(new_refresh.1)
-                    .bind(&session)
-                    .execute(&mut *tx)
-                    .await?;
+                on_tx!(&mut tx, conn => sqlx::query(
+                    "UPDATE sessions SET refreshed_at = $1, expires_at = $2 WHERE id = $3",
+                )
+                .bind(now)
+                .bind(new_refresh.1)
+                .bind(&session)
+                .execute(&mut *conn)
+                .await
+                .map(|done| done.rows_affected()))?;
                 session
             }
             None => {
                 // A refresh token from before sessions: start its session now, and file the
                 // spent token under it so that a reuse of it revokes the new session.
                 let session = Uuid::now_v7().to_string();
-                sqlx::query(
+                on_tx!(&mut tx, conn => sqlx::query(
                     "INSERT INTO sessions (id, workspace_id, user_id, created_at, refreshed_at, expires_at)
                      VALUES ($1, $2, $3, $4, $5, $6)",
                 )
@@ -264,13 +274,17 @@ impl Store {
                 .bind(now)
                 .bind(now)
                 .bind(new_refresh.1)
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query("UPDATE tokens SET session_id = $1 WHERE token_hash = $2")
-                    .bind(&session)
-                    .bind(presented.as_slice())
-                    .execute(&mut *tx)
-                    .await?;
+                .execute(&mut *conn)
+                .await
+                .map(|done| done.rows_affected()))?;
+                on_tx!(&mut tx, conn => sqlx::query(
+                    "UPDATE tokens SET session_id = $1 WHERE token_hash = $2",
+                )
+                .bind(&session)
+                .bind(presented.as_slice())
+                .execute(&mut *conn)
+                .await
+                .map(|done| done.rows_affected()))?;
                 session
             }
         };
@@ -305,13 +319,14 @@ impl Store {
     pub async fn end_session(&self, session_id: Uuid, user_id: Uuid) -> Result<(), StoreError> {
         let now = now_ms();
         let session = session_id.to_string();
-        let mut tx = self.pool.begin().await?;
-        let owned: Option<(String,)> =
-            sqlx::query_as("SELECT id FROM sessions WHERE id = $1 AND user_id = $2")
-                .bind(&session)
-                .bind(user_id.to_string())
-                .fetch_optional(&mut *tx)
-                .await?;
+        let mut tx = self.begin().await?;
+        let owned: Option<(String,)> = on_tx!(&mut tx, conn => sqlx::query_as(
+            "SELECT id FROM sessions WHERE id = $1 AND user_id = $2",
+        )
+        .bind(&session)
+        .bind(user_id.to_string())
+        .fetch_optional(&mut *conn)
+        .await)?;
         if owned.is_some() {
             revoke_session_in(&mut tx, &session, "logout", now).await?;
         }
@@ -326,12 +341,13 @@ impl Store {
         token_hash: &[u8; 32],
         user_id: Uuid,
     ) -> Result<Option<Uuid>, StoreError> {
-        let row: Option<(Option<String>,)> =
-            sqlx::query_as("SELECT session_id FROM tokens WHERE token_hash = $1 AND user_id = $2")
-                .bind(token_hash.as_slice())
-                .bind(user_id.to_string())
-                .fetch_optional(&self.pool)
-                .await?;
+        let row: Option<(Option<String>,)> = on_pool!(self, pool => sqlx::query_as(
+            "SELECT session_id FROM tokens WHERE token_hash = $1 AND user_id = $2",
+        )
+        .bind(token_hash.as_slice())
+        .bind(user_id.to_string())
+        .fetch_optional(pool)
+        .await)?;
         parse_session(row.and_then(|(session,)| session).as_deref())
     }
 
@@ -339,14 +355,14 @@ impl Store {
     /// (expired tokens are purged first, a day after their expiry).
     pub async fn purge_expired_sessions(&self) -> Result<u64, StoreError> {
         let cutoff = now_ms() - 24 * 3600 * 1000;
-        Ok(sqlx::query(
+        Ok(on_pool!(self, pool => sqlx::query(
             "DELETE FROM sessions WHERE expires_at < $1
              AND NOT EXISTS (SELECT 1 FROM tokens WHERE tokens.session_id = sessions.id)",
         )
         .bind(cutoff)
-        .execute(&self.pool)
-        .await?
-        .rows_affected())
+        .execute(pool)
+        .await
+        .map(|done| done.rows_affected()))?)
     }
 }
 

@@ -4,7 +4,9 @@ use engage_core::wire::{
 use sqlx::FromRow;
 use uuid::Uuid;
 
-use super::{enum_str, now_ms, parse_enum, parse_json, parse_uuid, to_json, Store, StoreError};
+use super::{
+    enum_str, now_ms, on_pool, parse_enum, parse_json, parse_uuid, to_json, Store, StoreError,
+};
 
 pub struct NewTemplate<'a> {
     pub workspace_id: Uuid,
@@ -16,15 +18,15 @@ pub struct NewTemplate<'a> {
     pub variables: &'a [TemplateVariable],
 }
 
-#[derive(FromRow)]
+#[derive(Debug, Clone, FromRow)]
 pub(crate) struct TemplateRow {
-    id: String,
-    name: String,
-    language: String,
-    category: String,
-    status: String,
-    components: String,
-    variables: String,
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) language: String,
+    pub(crate) category: String,
+    pub(crate) status: String,
+    pub(crate) components: String,
+    pub(crate) variables: String,
 }
 
 impl TryFrom<TemplateRow> for Template {
@@ -49,9 +51,9 @@ impl Store {
     /// language (a re-import brings the status and components up to date). Returns its id.
     pub async fn upsert_template(&self, template: NewTemplate<'_>) -> Result<Uuid, StoreError> {
         let now = now_ms();
-        let id = sqlx::query_scalar::<_, String>(
+        let id = on_pool!(self, pool => sqlx::query_scalar::<_, String>(
             "INSERT INTO templates (id, workspace_id, name, language, category, status, components, variables, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
              ON CONFLICT (workspace_id, name, language) DO UPDATE SET
                category = excluded.category, status = excluded.status,
                components = excluded.components, variables = excluded.variables,
@@ -68,8 +70,8 @@ impl Store {
         .bind(to_json(&template.variables))
         .bind(now)
         .bind(now)
-        .fetch_one(&self.pool)
-        .await?;
+        .fetch_one(pool)
+        .await)?;
         parse_uuid("template id", &id)
     }
 
@@ -82,18 +84,18 @@ impl Store {
     ) -> Result<Vec<Template>, StoreError> {
         let sql = if include_all {
             format!(
-                "SELECT {COLUMNS} FROM templates WHERE workspace_id = ? ORDER BY created_at, id"
+                "SELECT {COLUMNS} FROM templates WHERE workspace_id = $1 ORDER BY created_at, id"
             )
         } else {
-            format!("SELECT {COLUMNS} FROM templates WHERE workspace_id = ? AND status = 'APPROVED' ORDER BY created_at, id")
+            format!("SELECT {COLUMNS} FROM templates WHERE workspace_id = $1 AND status = 'APPROVED' ORDER BY created_at, id")
         };
-        sqlx::query_as::<_, TemplateRow>(&sql)
+        on_pool!(self, pool => sqlx::query_as::<_, TemplateRow>(&sql)
             .bind(workspace_id.to_string())
-            .fetch_all(&self.pool)
-            .await?
-            .into_iter()
-            .map(Template::try_from)
-            .collect()
+            .fetch_all(pool)
+            .await)?
+        .into_iter()
+        .map(Template::try_from)
+        .collect()
     }
 
     pub async fn template(
@@ -101,13 +103,13 @@ impl Store {
         workspace_id: Uuid,
         id: Uuid,
     ) -> Result<Option<Template>, StoreError> {
-        sqlx::query_as::<_, TemplateRow>(&format!(
-            "SELECT {COLUMNS} FROM templates WHERE workspace_id = ? AND id = ?"
+        on_pool!(self, pool => sqlx::query_as::<_, TemplateRow>(&format!(
+            "SELECT {COLUMNS} FROM templates WHERE workspace_id = $1 AND id = $2"
         ))
         .bind(workspace_id.to_string())
         .bind(id.to_string())
-        .fetch_optional(&self.pool)
-        .await?
+        .fetch_optional(pool)
+        .await)?
         .map(Template::try_from)
         .transpose()
     }

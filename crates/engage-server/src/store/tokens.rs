@@ -3,7 +3,7 @@
 use sqlx::FromRow;
 use uuid::Uuid;
 
-use super::{now_ms, parse_uuid, Store, StoreError};
+use super::{now_ms, on_pool, on_tx, parse_uuid, Store, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenKind {
@@ -95,7 +95,9 @@ impl Store {
         owner: TokenOwner,
         expires_at: i64,
     ) -> Result<(), StoreError> {
-        insert_token(&self.pool, token_hash, kind, owner, expires_at).await
+        let token = NewToken::new(token_hash, kind, owner, expires_at);
+        on_pool!(self, pool => token.insert().execute(pool).await.map(|done| done.rows_affected()))?;
+        Ok(())
     }
 
     /// The token when it exists, has `kind`, is not revoked and has not expired.
@@ -104,15 +106,15 @@ impl Store {
         token_hash: &[u8; 32],
         kind: TokenKind,
     ) -> Result<Option<TokenRecord>, StoreError> {
-        sqlx::query_as::<_, TokenRow>(
+        on_pool!(self, pool => sqlx::query_as::<_, TokenRow>(
             "SELECT kind, workspace_id, user_id, api_client_id, expires_at FROM tokens
-             WHERE token_hash = ? AND kind = ? AND revoked_at IS NULL AND expires_at > ?",
+             WHERE token_hash = $1 AND kind = $2 AND revoked_at IS NULL AND expires_at > $3",
         )
         .bind(token_hash.as_slice())
         .bind(kind.as_str())
         .bind(now_ms())
-        .fetch_optional(&self.pool)
-        .await?
+        .fetch_optional(pool)
+        .await)?
         .map(TokenRecord::try_from)
         .transpose()
     }
@@ -127,17 +129,17 @@ impl Store {
         new_refresh: (&[u8; 32], i64),
     ) -> Result<Option<TokenRecord>, StoreError> {
         let now = now_ms();
-        let mut tx = self.pool.begin().await?;
-        let revoked = sqlx::query_as::<_, TokenRow>(
-            "UPDATE tokens SET revoked_at = ?
-             WHERE token_hash = ? AND kind = 'staff_refresh' AND revoked_at IS NULL AND expires_at > ?
+        let mut tx = self.begin().await?;
+        let revoked = on_tx!(&mut tx, conn => sqlx::query_as::<_, TokenRow>(
+            "UPDATE tokens SET revoked_at = $1
+             WHERE token_hash = $2 AND kind = 'staff_refresh' AND revoked_at IS NULL AND expires_at > $3
              RETURNING kind, workspace_id, user_id, api_client_id, expires_at",
         )
         .bind(now)
         .bind(old_hash.as_slice())
         .bind(now)
-        .fetch_optional(&mut *tx)
-        .await?;
+        .fetch_optional(&mut *conn)
+        .await)?;
         let Some(row) = revoked else {
             return Ok(None);
         };
@@ -149,22 +151,13 @@ impl Store {
             workspace_id: record.workspace_id,
             user_id,
         };
-        insert_token(
-            &mut *tx,
-            new_access.0,
-            TokenKind::StaffAccess,
-            owner,
-            new_access.1,
-        )
-        .await?;
-        insert_token(
-            &mut *tx,
-            new_refresh.0,
-            TokenKind::StaffRefresh,
-            owner,
-            new_refresh.1,
-        )
-        .await?;
+        for (hash, kind, expires_at) in [
+            (new_access.0, TokenKind::StaffAccess, new_access.1),
+            (new_refresh.0, TokenKind::StaffRefresh, new_refresh.1),
+        ] {
+            let token = NewToken::new(hash, kind, owner, expires_at);
+            on_tx!(&mut tx, conn => token.insert().execute(&mut *conn).await.map(|done| done.rows_affected()))?;
+        }
         tx.commit().await?;
         Ok(Some(record))
     }
@@ -175,59 +168,82 @@ impl Store {
         token_hash: &[u8; 32],
         user_id: Uuid,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE tokens SET revoked_at = ? WHERE token_hash = ? AND user_id = ? AND revoked_at IS NULL",
+        on_pool!(self, pool => sqlx::query(
+            "UPDATE tokens SET revoked_at = $1 WHERE token_hash = $2 AND user_id = $3 AND revoked_at IS NULL",
         )
         .bind(now_ms())
         .bind(token_hash.as_slice())
         .bind(user_id.to_string())
-        .execute(&self.pool)
-        .await?;
+        .execute(pool)
+        .await.map(|done| done.rows_affected()))?;
         Ok(())
     }
 
     /// Deletes tokens that expired more than a day ago.
     pub async fn purge_expired_tokens(&self) -> Result<u64, StoreError> {
         let cutoff = now_ms() - 24 * 3600 * 1000;
-        Ok(sqlx::query("DELETE FROM tokens WHERE expires_at < ?")
+        Ok(
+            on_pool!(self, pool => sqlx::query("DELETE FROM tokens WHERE expires_at < $1")
             .bind(cutoff)
-            .execute(&self.pool)
-            .await?
-            .rows_affected())
+            .execute(pool)
+            .await.map(|done| done.rows_affected()))?,
+        )
     }
 }
 
-async fn insert_token<'e, E: sqlx::SqliteExecutor<'e>>(
-    executor: E,
-    token_hash: &[u8; 32],
+/// A token row to insert, with its owner split into columns.
+struct NewToken<'a> {
+    token_hash: &'a [u8; 32],
     kind: TokenKind,
-    owner: TokenOwner,
+    workspace_id: String,
+    user_id: Option<String>,
+    api_client_id: Option<String>,
     expires_at: i64,
-) -> Result<(), StoreError> {
-    let (workspace_id, user_id, api_client_id) = match owner {
-        TokenOwner::User {
-            workspace_id,
+}
+
+impl<'a> NewToken<'a> {
+    fn new(token_hash: &'a [u8; 32], kind: TokenKind, owner: TokenOwner, expires_at: i64) -> Self {
+        let (workspace_id, user_id, api_client_id) = match owner {
+            TokenOwner::User {
+                workspace_id,
+                user_id,
+            } => (workspace_id, Some(user_id.to_string()), None),
+            TokenOwner::Client {
+                workspace_id,
+                api_client_id,
+            } => (workspace_id, None, Some(api_client_id.to_string())),
+        };
+        NewToken {
+            token_hash,
+            kind,
+            workspace_id: workspace_id.to_string(),
             user_id,
-        } => (workspace_id, Some(user_id.to_string()), None),
-        TokenOwner::Client {
-            workspace_id,
             api_client_id,
-        } => (workspace_id, None, Some(api_client_id.to_string())),
-    };
-    sqlx::query(
-        "INSERT INTO tokens (token_hash, kind, workspace_id, user_id, api_client_id, expires_at, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(token_hash.as_slice())
-    .bind(kind.as_str())
-    .bind(workspace_id.to_string())
-    .bind(user_id)
-    .bind(api_client_id)
-    .bind(expires_at)
-    .bind(now_ms())
-    .execute(executor)
-    .await?;
-    Ok(())
+            expires_at,
+        }
+    }
+
+    /// The INSERT statement, for any backend.
+    fn insert<DB>(&self) -> sqlx::query::Query<'_, DB, <DB as sqlx::Database>::Arguments<'_>>
+    where
+        DB: sqlx::Database,
+        for<'q> &'q [u8]: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        for<'q> &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        for<'q> Option<&'q str>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    {
+        sqlx::query(
+            "INSERT INTO tokens (token_hash, kind, workspace_id, user_id, api_client_id, expires_at, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(self.token_hash.as_slice())
+        .bind(self.kind.as_str())
+        .bind(self.workspace_id.as_str())
+        .bind(self.user_id.as_deref())
+        .bind(self.api_client_id.as_deref())
+        .bind(self.expires_at)
+        .bind(now_ms())
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 use sqlx::FromRow;
 use uuid::Uuid;
 
-use super::{now_ms, parse_uuid, unique_or, Store, StoreError};
+use super::{now_ms, on_pool, parse_uuid, unique_or, Store, StoreError};
 
 #[derive(Debug, Clone)]
 pub struct UserRecord {
@@ -40,38 +40,38 @@ impl Store {
         password_hash: &str,
     ) -> Result<Uuid, StoreError> {
         let id = Uuid::now_v7();
-        sqlx::query(
-            "INSERT INTO users (id, workspace_id, email, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+        on_pool!(self, pool => sqlx::query(
+            "INSERT INTO users (id, workspace_id, email, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(id.to_string())
         .bind(workspace_id.to_string())
         .bind(email)
         .bind(password_hash)
         .bind(now_ms())
-        .execute(&self.pool)
-        .await
+        .execute(pool)
+        .await.map(|done| done.rows_affected()))
         .map_err(|error| unique_or(error, StoreError::EmailTaken))?;
         Ok(id)
     }
 
     pub async fn user_by_email(&self, email: &str) -> Result<Option<UserRecord>, StoreError> {
-        sqlx::query_as::<_, UserRow>(
-            "SELECT id, workspace_id, email, password_hash FROM users WHERE email = ?",
+        on_pool!(self, pool => sqlx::query_as::<_, UserRow>(
+            "SELECT id, workspace_id, email, password_hash FROM users WHERE email = $1",
         )
         .bind(email)
-        .fetch_optional(&self.pool)
-        .await?
+        .fetch_optional(pool)
+        .await)?
         .map(UserRecord::try_from)
         .transpose()
     }
 
     pub async fn user_by_id(&self, id: Uuid) -> Result<Option<UserRecord>, StoreError> {
-        sqlx::query_as::<_, UserRow>(
-            "SELECT id, workspace_id, email, password_hash FROM users WHERE id = ?",
+        on_pool!(self, pool => sqlx::query_as::<_, UserRow>(
+            "SELECT id, workspace_id, email, password_hash FROM users WHERE id = $1",
         )
         .bind(id.to_string())
-        .fetch_optional(&self.pool)
-        .await?
+        .fetch_optional(pool)
+        .await)?
         .map(UserRecord::try_from)
         .transpose()
     }

@@ -1,18 +1,27 @@
-//! The single queue writer. Every accepted send goes through one task that commits many
-//! requests in one transaction (group commit); each request waits on a oneshot for the
-//! commit, so a 202 is only sent once its messages are durable. The delivery worker's
-//! claims and status updates go through the same task, so queue writes never wait on
-//! SQLite's busy handler for each other.
+//! The one owner of message state. Nothing else changes the `messages` table: new messages,
+//! claims (leases), delivery outcomes (sent, retried, deferred, failed) and the provider's
+//! later reports (delivered, read, failed) are all submitted here and applied along
+//! engage-core's status rules.
+//!
+//! Each server instance runs one writer task. Sends are group-committed: many requests in
+//! one transaction, each waiting on a oneshot for the commit, so a 202 is only sent once its
+//! messages are durable. Delivery outcomes arriving together are committed together too.
+//! On SQLite the single task also means queue writes never wait on the busy handler for
+//! each other; on PostgreSQL several instances' writers work side by side, each claim
+//! skipping rows another holds.
 
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot, Notify};
 
+use uuid::Uuid;
+
 use super::idempotency::{claim_key, IdempotencyRecord, NewIdempotencyKey};
 use super::messages::{
-    apply_updates, claim_due, insert_messages, ClaimedMessage, NewMessage, StatusUpdate,
+    apply_outcomes, apply_reports, claim_due, insert_messages, release_leases, ClaimedMessage,
+    NewMessage, Outcome, ProviderReport, ReportsApplied,
 };
-use super::{Store, StoreError};
+use super::{Backend, Store, StoreError};
 
 /// Most messages committed in one transaction.
 const MAX_GROUP_MESSAGES: usize = 5_000;
@@ -42,14 +51,27 @@ enum Job {
         request: WriteRequest,
         reply: Reply<WriteOutcome>,
     },
+    Outcome {
+        outcome: Outcome,
+        reply: Reply<()>,
+    },
+    Other(Other),
+}
+
+/// Jobs run one at a time, after the group commits of sends and outcomes.
+enum Other {
     Claim {
         limit: u32,
         lease_ms: i64,
         reply: Reply<Vec<ClaimedMessage>>,
     },
-    Status {
-        updates: Vec<StatusUpdate>,
-        reply: Reply<()>,
+    Reports {
+        scope: Option<Uuid>,
+        reports: Vec<ProviderReport>,
+        reply: Reply<ReportsApplied>,
+    },
+    Release {
+        reply: Reply<u64>,
     },
 }
 
@@ -60,15 +82,16 @@ pub struct MessageWriter {
 }
 
 impl MessageWriter {
-    /// Spawns the writer task. It stops when every handle is dropped, after committing what
-    /// was already submitted. `committed` is notified after each commit of new messages
-    /// (wakes the worker).
+    /// Spawns the writer task of the instance `owner` (its leases carry that name). It stops
+    /// when every handle is dropped, after committing what was already submitted.
+    /// `committed` is notified after each commit of new messages (wakes the worker).
     pub fn spawn(
         store: Store,
+        owner: String,
         committed: Arc<Notify>,
     ) -> (MessageWriter, tokio::task::JoinHandle<()>) {
         let (sender, receiver) = mpsc::channel(CHANNEL_CAPACITY);
-        let handle = tokio::spawn(run(store, receiver, committed));
+        let handle = tokio::spawn(run(store, owner, receiver, committed));
         (MessageWriter { sender }, handle)
     }
 
@@ -86,26 +109,51 @@ impl MessageWriter {
         self.submit(|reply| Job::Send { request, reply }).await
     }
 
-    /// Leases up to `limit` due queued messages for `lease_ms`.
+    /// Leases up to `limit` due queued messages to this instance for `lease_ms`.
     pub async fn claim(
         &self,
         limit: u32,
         lease_ms: i64,
     ) -> Result<Vec<ClaimedMessage>, StoreError> {
-        self.submit(|reply| Job::Claim {
-            limit,
-            lease_ms,
-            reply,
+        self.submit(|reply| {
+            Job::Other(Other::Claim {
+                limit,
+                lease_ms,
+                reply,
+            })
         })
         .await
     }
 
-    /// Applies delivery outcomes in one transaction.
-    pub async fn apply(&self, updates: Vec<StatusUpdate>) -> Result<(), StoreError> {
-        if updates.is_empty() {
-            return Ok(());
+    /// Records what became of one delivery attempt and waits for its commit.
+    pub async fn record(&self, outcome: Outcome) -> Result<(), StoreError> {
+        self.submit(|reply| Job::Outcome { outcome, reply }).await
+    }
+
+    /// Applies the provider's status reports (of workspace `scope` only, when given).
+    pub async fn report(
+        &self,
+        scope: Option<Uuid>,
+        reports: Vec<ProviderReport>,
+    ) -> Result<ReportsApplied, StoreError> {
+        if reports.is_empty() {
+            return Ok(ReportsApplied::default());
         }
-        self.submit(|reply| Job::Status { updates, reply }).await
+        self.submit(|reply| {
+            Job::Other(Other::Reports {
+                scope,
+                reports,
+                reply,
+            })
+        })
+        .await
+    }
+
+    /// Gives up this instance's leases (it is stopping): other instances take the messages
+    /// at once instead of after the lease.
+    pub async fn release_leases(&self) -> Result<u64, StoreError> {
+        self.submit(|reply| Job::Other(Other::Release { reply }))
+            .await
     }
 }
 
@@ -114,9 +162,24 @@ struct SendJob {
     reply: Reply<WriteOutcome>,
 }
 
-async fn run(store: Store, mut receiver: mpsc::Receiver<Job>, committed: Arc<Notify>) {
+async fn run(
+    store: Store,
+    owner: String,
+    mut receiver: mpsc::Receiver<Job>,
+    committed: Arc<Notify>,
+) {
+    if store.backend() == Backend::Sqlite {
+        // One server per SQLite file: a lease left in it belongs to a previous run that
+        // stopped (or was killed) mid-delivery.
+        match release_leases(&store, None).await {
+            Ok(0) => {}
+            Ok(count) => tracing::info!(count, "released delivery leases of a previous run"),
+            Err(error) => tracing::warn!(%error, "releasing the leases of a previous run failed"),
+        }
+    }
     while let Some(first) = receiver.recv().await {
         let mut sends = Vec::new();
+        let mut outcomes = Vec::new();
         let mut others = Vec::new();
         let mut total = 0;
         let mut next = Some(first);
@@ -126,7 +189,11 @@ async fn run(store: Store, mut receiver: mpsc::Receiver<Job>, committed: Arc<Not
                     total += request.messages.len();
                     sends.push(SendJob { request, reply });
                 }
-                other => others.push(other),
+                Job::Outcome { outcome, reply } => {
+                    total += 1;
+                    outcomes.push((outcome, reply));
+                }
+                Job::Other(other) => others.push(other),
             }
             if total < MAX_GROUP_MESSAGES {
                 next = receiver.try_recv().ok();
@@ -136,38 +203,69 @@ async fn run(store: Store, mut receiver: mpsc::Receiver<Job>, committed: Arc<Not
             commit_sends(&store, sends).await;
             committed.notify_one();
         }
+        if !outcomes.is_empty() {
+            commit_outcomes(&store, outcomes).await;
+        }
         for job in others {
-            run_other(&store, job).await;
+            run_other(&store, &owner, job).await;
         }
     }
 }
 
-async fn run_other(store: &Store, job: Job) {
+async fn run_other(store: &Store, owner: &str, job: Other) {
     match job {
-        Job::Claim {
+        Other::Claim {
             limit,
             lease_ms,
             reply,
         } => {
-            let result = async {
-                let mut conn = store.pool().acquire().await?;
-                claim_due(&mut conn, limit, lease_ms).await
-            }
-            .await;
-            let _ = reply.send(result);
+            let _ = reply.send(claim_due(store, owner, limit, lease_ms).await);
         }
-        Job::Status { updates, reply } => {
+        Other::Reports {
+            scope,
+            reports,
+            reply,
+        } => {
             let result = async {
-                let mut tx = store.pool().begin().await?;
-                apply_updates(&mut tx, &updates).await?;
+                let mut tx = store.begin().await?;
+                let applied = apply_reports(&mut tx, scope, &reports).await?;
                 tx.commit().await?;
-                Ok(())
+                Ok(applied)
             }
             .await;
             let _ = reply.send(result);
         }
-        Job::Send { request, reply } => {
-            commit_sends(store, vec![SendJob { request, reply }]).await;
+        Other::Release { reply } => {
+            let _ = reply.send(release_leases(store, Some(owner)).await);
+        }
+    }
+}
+
+/// Commits outcomes in one transaction (one by one when the group fails).
+async fn commit_outcomes(store: &Store, jobs: Vec<(Outcome, Reply<()>)>) {
+    let commit = |outcomes: Vec<Outcome>| async move {
+        let mut tx = store.begin().await?;
+        apply_outcomes(&mut tx, &outcomes).await?;
+        tx.commit().await?;
+        Ok::<_, StoreError>(())
+    };
+    let outcomes: Vec<Outcome> = jobs.iter().map(|(outcome, _)| outcome.clone()).collect();
+    match commit(outcomes).await {
+        Ok(()) => {
+            for (_, reply) in jobs {
+                let _ = reply.send(Ok(()));
+            }
+        }
+        Err(error) if jobs.len() > 1 => {
+            tracing::warn!(%error, outcomes = jobs.len(), "recording outcomes failed; retrying one by one");
+            for (outcome, reply) in jobs {
+                let _ = reply.send(commit(vec![outcome]).await);
+            }
+        }
+        Err(error) => {
+            if let Some((_, reply)) = jobs.into_iter().next() {
+                let _ = reply.send(Err(error));
+            }
         }
     }
 }
@@ -198,7 +296,7 @@ async fn commit_sends(store: &Store, mut jobs: Vec<SendJob>) {
 }
 
 async fn commit_group(store: &Store, jobs: &[SendJob]) -> Result<Vec<WriteOutcome>, StoreError> {
-    let mut tx = store.pool().begin().await?;
+    let mut tx = store.begin().await?;
     let mut outcomes = Vec::with_capacity(jobs.len());
     // Requests without an Idempotency-Key share multi-row INSERTs; keyed requests claim
     // their key first and write only when it is new.
@@ -220,6 +318,261 @@ async fn commit_group(store: &Store, jobs: &[SendJob]) -> Result<Vec<WriteOutcom
         }
     }
     insert_messages(&mut tx, &unkeyed).await?;
+    if let super::Tx::Postgres(pg) = &mut tx {
+        // Delivered with the commit: idle workers of every instance claim at once.
+        sqlx::query("SELECT pg_notify($1, '')")
+            .bind(super::notify::QUEUE_CHANNEL)
+            .execute(&mut **pg)
+            .await?;
+    }
     tx.commit().await?;
     Ok(outcomes)
+}
+
+#[cfg(test)]
+mod tests {
+    use engage_core::wire::{CampaignType, MessageError, MessageStatus, SenderStatus};
+    use uuid::Uuid;
+
+    use super::*;
+    use crate::store::{now_ms, NewCampaign, NewSender, NewTemplate};
+
+    struct Fixture {
+        _dir: tempfile::TempDir,
+        store: Store,
+        writer: MessageWriter,
+        workspace_id: Uuid,
+        campaign_id: Uuid,
+        sender_id: Uuid,
+    }
+
+    async fn fixture(owner: &str) -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("w.db").display());
+        let store = Store::connect(&url).await.unwrap();
+        let workspace_id = store.create_workspace("W").await.unwrap();
+        let sender_id = store
+            .create_sender(NewSender {
+                workspace_id,
+                name: "S",
+                phone: "+5511987654321",
+                status: SenderStatus::Active,
+                provider: "sandbox",
+            })
+            .await
+            .unwrap();
+        let template = engage_core::parse_meta_template(&serde_json::json!({
+            "name": "t", "language": "pt_BR", "status": "APPROVED", "category": "UTILITY",
+            "components": [{"type": "BODY", "text": "Olá {{1}}", "example": {"body_text": [["Ana"]]}}]
+        }))
+        .unwrap()
+        .to_wire(Uuid::nil());
+        let template_id = store
+            .upsert_template(NewTemplate {
+                workspace_id,
+                name: &template.name,
+                language: &template.language,
+                category: template.category,
+                status: template.status,
+                components: &template.components,
+                variables: &template.variables,
+            })
+            .await
+            .unwrap();
+        let campaign_id = store
+            .create_campaign(NewCampaign {
+                workspace_id,
+                name: "C",
+                name_key: "c",
+                campaign_type: CampaignType::Recurrent,
+                sender_id,
+                template_id,
+            })
+            .await
+            .unwrap();
+        let (writer, _task) =
+            MessageWriter::spawn(store.clone(), owner.to_owned(), Arc::new(Notify::new()));
+        Fixture {
+            _dir: dir,
+            store,
+            writer,
+            workspace_id,
+            campaign_id,
+            sender_id,
+        }
+    }
+
+    impl Fixture {
+        async fn enqueue(&self, n: usize) -> Vec<Uuid> {
+            let messages: Vec<NewMessage> = (0..n)
+                .map(|i| NewMessage {
+                    id: Uuid::now_v7(),
+                    workspace_id: self.workspace_id,
+                    campaign_id: self.campaign_id,
+                    sender_id: self.sender_id,
+                    to: format!("+55119876500{i:02}"),
+                    variables: r#"{"1":"Ana"}"#.into(),
+                    rendered: r#"{"header":null,"body":"Olá Ana","footer":null,"buttons":[]}"#
+                        .into(),
+                    text: "Olá Ana".into(),
+                    created_at: now_ms(),
+                })
+                .collect();
+            let ids = messages.iter().map(|m| m.id).collect();
+            self.writer
+                .write(WriteRequest {
+                    messages,
+                    idempotency: None,
+                })
+                .await
+                .unwrap();
+            ids
+        }
+
+        async fn status(&self, id: Uuid) -> (MessageStatus, i64) {
+            let record = self.store.message(id).await.unwrap().unwrap();
+            let attempts: i64 = sqlx::query_scalar("SELECT attempts FROM messages WHERE id = $1")
+                .bind(id.to_string())
+                .fetch_one(self.store.sqlite_pool().unwrap())
+                .await
+                .unwrap();
+            (record.message.status, attempts)
+        }
+    }
+
+    fn error(code: &str) -> MessageError {
+        MessageError {
+            code: code.into(),
+            message: code.into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_claim_carries_the_template_variables_and_provider_of_each_message() {
+        let f = fixture("a").await;
+        f.enqueue(2).await;
+        let claimed = f.writer.claim(10, 60_000).await.unwrap();
+        assert_eq!(claimed.len(), 2);
+        for message in &claimed {
+            assert_eq!(message.provider, engage_core::wire::ProviderKind::Sandbox);
+            assert_eq!(message.template().unwrap().name, "t");
+            assert_eq!(message.variables().unwrap()["1"], "Ana");
+            assert_eq!(message.attempts, 1);
+        }
+        assert!(
+            f.writer.claim(10, 60_000).await.unwrap().is_empty(),
+            "leased messages are not claimed twice"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_deferred_message_goes_back_to_the_queue_without_counting_the_attempt() {
+        let f = fixture("a").await;
+        let id = f.enqueue(1).await[0];
+        f.writer.claim(10, 60_000).await.unwrap();
+        f.writer
+            .record(Outcome::Deferred {
+                id: id.to_string(),
+                at_ms: now_ms() - 1,
+                error: error("recipient_paced"),
+            })
+            .await
+            .unwrap();
+        assert_eq!(f.status(id).await, (MessageStatus::Queued, 0));
+        let again = f.writer.claim(10, 60_000).await.unwrap();
+        assert_eq!(again.len(), 1, "due again at once");
+    }
+
+    #[tokio::test]
+    async fn an_outcome_for_a_message_that_left_the_queue_changes_nothing() {
+        let f = fixture("a").await;
+        let id = f.enqueue(1).await[0];
+        f.writer.claim(10, 60_000).await.unwrap();
+        f.writer
+            .record(Outcome::Failed {
+                id: id.to_string(),
+                error: error("whatsapp_131026"),
+            })
+            .await
+            .unwrap();
+        f.writer
+            .record(Outcome::Accepted {
+                id: id.to_string(),
+                status: MessageStatus::Sent,
+                provider_message_id: "wamid.late".into(),
+            })
+            .await
+            .unwrap();
+        assert_eq!(f.status(id).await.0, MessageStatus::Failed);
+    }
+
+    #[tokio::test]
+    async fn reports_of_one_message_in_one_batch_apply_in_order_and_late_ones_are_ignored() {
+        let f = fixture("a").await;
+        let id = f.enqueue(1).await[0];
+        f.writer.claim(10, 60_000).await.unwrap();
+        f.writer
+            .record(Outcome::Accepted {
+                id: id.to_string(),
+                status: MessageStatus::Sent,
+                provider_message_id: "wamid.1".into(),
+            })
+            .await
+            .unwrap();
+        let report = |status| ProviderReport {
+            provider_message_id: "wamid.1".into(),
+            status,
+            error: None,
+        };
+        let applied = f
+            .writer
+            .report(
+                None,
+                vec![
+                    report(MessageStatus::Read),
+                    report(MessageStatus::Delivered),
+                    ProviderReport {
+                        provider_message_id: "wamid.unknown".into(),
+                        status: MessageStatus::Delivered,
+                        error: None,
+                    },
+                ],
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            applied,
+            ReportsApplied {
+                applied: 1,
+                ignored: 2
+            }
+        );
+        assert_eq!(f.status(id).await.0, MessageStatus::Read);
+        let other_workspace = f
+            .writer
+            .report(Some(Uuid::now_v7()), vec![report(MessageStatus::Failed)])
+            .await
+            .unwrap();
+        assert_eq!(other_workspace.ignored, 1);
+    }
+
+    #[tokio::test]
+    async fn releasing_leases_frees_only_this_instances_claims() {
+        let a = fixture("instance-a").await;
+        let (b, _task) = MessageWriter::spawn(
+            a.store.clone(),
+            "instance-b".into(),
+            Arc::new(Notify::new()),
+        );
+        // (A SQLite writer first frees the leases of a previous run; let both do that.)
+        a.writer.release_leases().await.unwrap();
+        b.release_leases().await.unwrap();
+        a.enqueue(3).await;
+        assert_eq!(a.writer.claim(2, 60_000).await.unwrap().len(), 2);
+        assert_eq!(b.claim(10, 60_000).await.unwrap().len(), 1);
+        assert_eq!(b.release_leases().await.unwrap(), 1);
+        assert_eq!(a.writer.claim(10, 60_000).await.unwrap().len(), 1);
+        assert_eq!(a.writer.release_leases().await.unwrap(), 3);
+        assert_eq!(b.release_leases().await.unwrap(), 0);
+    }
 }

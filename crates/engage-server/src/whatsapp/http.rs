@@ -13,15 +13,13 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use engage_core::wire::{self, ApiErrorBody, MessageStatus};
-use engage_core::MessageStatusExt;
-use engage_core::Transition;
+use engage_core::wire::{self, ApiErrorBody, MessageError, MessageStatus};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::http::extractor::{ApiJson, StaffUser};
 use crate::http::AppState;
-use crate::store::StatusUpdate;
+use crate::store::ProviderReport;
 
 use super::client::GraphClient;
 use super::senders::{create_cloud_sender, CloudSenderInput};
@@ -187,6 +185,10 @@ pub async fn notify(State(state): State<AppState>, headers: HeaderMap, body: Byt
         }
     }
     // A workspace's own secret only vouches for that workspace's messages and templates.
+    crate::metrics::webhook_verification(match &verdict {
+        Ok(_) => "valid",
+        Err(refused) => refused.code(),
+    });
     let scope = match verdict {
         Ok(scope) => scope,
         Err(refused) => {
@@ -213,47 +215,18 @@ pub async fn notify(State(state): State<AppState>, headers: HeaderMap, body: Byt
         applied: 0,
         ignored: 0,
     };
-    let mut updates = Vec::new();
+    let mut reports = Vec::new();
     for event in events {
         match event {
             WebhookEvent::Delivery(report) => {
-                let found = match state.store.message_by_provider_id(&report.message_id).await {
-                    Ok(found) => found,
-                    Err(failure) => return internal(failure),
-                };
-                let Some((id, current)) = found else {
-                    outcome.ignored += 1;
-                    continue;
-                };
-                if let Some(workspace) = scope {
-                    match state.store.message_workspace(&id).await {
-                        Ok(Some(owner)) if owner == workspace => {}
-                        Ok(_) => {
-                            outcome.ignored += 1;
-                            continue;
-                        }
-                        Err(failure) => return internal(failure),
-                    }
-                }
-                if current.transition_to(report.status) != Transition::Advance {
-                    outcome.ignored += 1;
-                    continue;
-                }
-                outcome.applied += 1;
-                updates.push(if report.status == MessageStatus::Failed {
-                    StatusUpdate::Fail {
-                        id,
-                        from: current,
-                        error_code: report.failure_code(),
-                        error_message: report.failure_message(),
-                    }
-                } else {
-                    StatusUpdate::Advance {
-                        id,
-                        from: current,
-                        to: report.status,
-                        provider_message_id: None,
-                    }
+                let error = (report.status == MessageStatus::Failed).then(|| MessageError {
+                    code: report.failure_code(),
+                    message: report.failure_message(),
+                });
+                reports.push(ProviderReport {
+                    provider_message_id: report.message_id,
+                    status: report.status,
+                    error,
                 });
             }
             WebhookEvent::TemplateStatus(change) => {
@@ -284,8 +257,12 @@ pub async fn notify(State(state): State<AppState>, headers: HeaderMap, body: Byt
             }
         }
     }
-    if let Err(failure) = state.store.apply_status_updates(&updates).await {
-        return internal(failure);
+    match state.writer.report(scope, reports).await {
+        Ok(applied) => {
+            outcome.applied += applied.applied;
+            outcome.ignored += applied.ignored;
+        }
+        Err(failure) => return internal(failure),
     }
     (StatusCode::OK, Json(outcome)).into_response()
 }

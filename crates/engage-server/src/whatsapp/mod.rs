@@ -17,7 +17,6 @@ pub mod pacing;
 pub mod payload;
 pub mod provider;
 pub mod senders;
-pub mod store;
 pub mod sync;
 pub mod webhook;
 
@@ -65,4 +64,16 @@ pub fn pacing_from_env() -> PacingConfig {
         config.recipient_interval = std::time::Duration::from_millis(ms);
     }
     config
+}
+
+/// The worker's retry policy, with its first delay from [`RETRY_BASE_ENV`] when set.
+pub fn retry_policy_from_env() -> crate::worker::RetryPolicy {
+    let mut policy = crate::worker::RetryPolicy::default();
+    if let Some(base) = std::env::var(RETRY_BASE_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse::<i64>().ok())
+    {
+        policy.base_ms = base.max(1);
+    }
+    policy
 }

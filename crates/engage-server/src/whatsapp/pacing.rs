@@ -84,6 +84,23 @@ impl Pacer {
         self.config
     }
 
+    /// How long `sender` must still wait before messaging `recipient` again (`None`: now).
+    pub fn recipient_wait(&self, sender: &str, recipient: &str, now: Duration) -> Option<Duration> {
+        let key = (sender.to_owned(), recipient.to_owned());
+        let allowed = *self.recipients.get(&key)? + self.config.recipient_interval;
+        (allowed > now).then(|| allowed - now)
+    }
+
+    /// Records a message of `sender` to `recipient` sent at `now`.
+    pub fn book_recipient(&mut self, sender: &str, recipient: &str, now: Duration) {
+        let interval = self.config.recipient_interval;
+        if self.recipients.len() >= PRUNE_THRESHOLD {
+            self.recipients.retain(|_, last| *last + interval > now);
+        }
+        self.recipients
+            .insert((sender.to_owned(), recipient.to_owned()), now);
+    }
+
     /// Whether `sender` (at `rate_per_second`, else the default) may send to `recipient`
     /// at `now`. Books the send when the answer is [`PacingDecision::Go`].
     pub fn decide(

@@ -6,40 +6,20 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use engage_core::wire::{MessageStatus, TemplateStatus};
-use rand::Rng;
+use engage_core::wire::{MessageStatus, ProviderKind, TemplateStatus};
 
 use crate::crypto::SecretKey;
-use crate::store::{now_ms, Store};
-use crate::worker::{
-    backoff_ms, OutboundMessage, Provider, ProviderError, ProviderReceipt, SandboxProvider,
-};
+use crate::store::{now_ms, Backend, Store};
+use crate::worker::{OutboundMessage, Provider, ProviderError, ProviderReceipt, SandboxProvider};
 
 use super::client::GraphClient;
 use super::pacing::{Pacer, PacingConfig, PacingDecision};
 use super::payload::{build_template_message, PayloadError};
-use super::PROVIDER_NAME;
 
 /// How long a sender's Cloud API identity is kept in memory.
 const SENDER_CACHE_TTL: Duration = Duration::from_secs(30);
 /// How long to hold back messages of a PAUSED template before trying again.
 const PAUSED_TEMPLATE_RETRY_MS: i64 = 5 * 60_000;
-
-/// The delay before retrying attempt `attempt`: the worker's exponential backoff with
-/// jitter (between half and all of it), and never sooner than Meta's `Retry-After`.
-pub fn retry_delay_ms(attempt: u32, retry_after: Option<Duration>) -> i64 {
-    retry_delay_from(backoff_ms(attempt), retry_after)
-}
-
-/// [`retry_delay_ms`] from an explicit backoff `base` (ms).
-pub fn retry_delay_from(base: i64, retry_after: Option<Duration>) -> i64 {
-    let base = base.max(2);
-    let jittered = base / 2 + rand::thread_rng().gen_range(0..=base / 2);
-    let floor = retry_after
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0);
-    jittered.max(floor)
-}
 
 #[derive(Clone)]
 struct SenderIdentity {
@@ -56,8 +36,6 @@ pub struct CloudProvider {
     pacer: Mutex<Pacer>,
     origin: Instant,
     senders: Mutex<HashMap<String, (SenderIdentity, Instant)>>,
-    /// First retry delay (ms), doubled per attempt; `None`: the worker's backoff.
-    retry_base_ms: Option<i64>,
 }
 
 impl CloudProvider {
@@ -69,24 +47,6 @@ impl CloudProvider {
             pacer: Mutex::new(Pacer::new(pacing)),
             origin: Instant::now(),
             senders: Mutex::new(HashMap::new()),
-            retry_base_ms: None,
-        }
-    }
-
-    /// Retries start after `base_ms` (doubling per attempt) instead of the worker's backoff.
-    #[must_use]
-    pub fn with_retry_base_ms(mut self, base_ms: i64) -> Self {
-        self.retry_base_ms = Some(base_ms.max(1));
-        self
-    }
-
-    fn retry_delay(&self, attempt: u32, retry_after: Option<Duration>) -> i64 {
-        match self.retry_base_ms {
-            Some(base) => {
-                let exponent = attempt.saturating_sub(1).min(20);
-                retry_delay_from((base << exponent).min(600_000), retry_after)
-            }
-            None => retry_delay_ms(attempt, retry_after),
         }
     }
 
@@ -101,6 +61,7 @@ impl CloudProvider {
         ProviderError::Transient {
             code: "database_error".into(),
             message: error.to_string(),
+            retry_after: None,
         }
     }
 
@@ -143,44 +104,81 @@ impl CloudProvider {
     }
 
     /// Waits for the sender's rate; a recipient hit too recently defers the message.
+    ///
+    /// The recipient interval is kept in this instance's memory. The sender's rate is kept
+    /// there too on SQLite (one instance per database); on PostgreSQL it is a slot booked in
+    /// the database, so it holds for the number as a whole however many instances send.
     async fn pace(
         &self,
         message: &OutboundMessage,
         identity: &SenderIdentity,
     ) -> Result<(), ProviderError> {
+        let shared_rate = self.store.backend() == Backend::Postgres;
         loop {
-            let decision = self.pacer.lock().expect("pacer").decide(
-                &message.sender_id,
-                identity.rate_per_second,
-                &message.to,
-                self.origin.elapsed(),
-            );
+            let now = self.origin.elapsed();
+            let decision = {
+                let mut pacer = self.pacer.lock().expect("pacer");
+                if shared_rate {
+                    match pacer.recipient_wait(&message.sender_id, &message.to, now) {
+                        Some(wait) => PacingDecision::WaitRecipient(wait),
+                        None => PacingDecision::Go,
+                    }
+                } else {
+                    pacer.decide(
+                        &message.sender_id,
+                        identity.rate_per_second,
+                        &message.to,
+                        now,
+                    )
+                }
+            };
             match decision {
+                PacingDecision::Go if shared_rate => break,
                 PacingDecision::Go => return Ok(()),
                 PacingDecision::WaitSender(wait) => tokio::time::sleep(wait).await,
                 PacingDecision::WaitRecipient(wait) => {
-                    let until = now_ms() + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX);
-                    let reason = format!(
-                        "held back: one message every {} s to the same recipient",
-                        self.pacer
-                            .lock()
-                            .expect("pacer")
-                            .config()
-                            .recipient_interval
-                            .as_secs()
-                    );
-                    self.store
-                        .defer_message(&message.id, until, "recipient_paced", &reason)
-                        .await
-                        .map_err(Self::database)?;
+                    let interval = self
+                        .pacer
+                        .lock()
+                        .expect("pacer")
+                        .config()
+                        .recipient_interval;
                     return Err(ProviderError::Deferred {
                         code: "recipient_paced".into(),
-                        message: reason,
-                        until_ms: until,
+                        message: format!(
+                            "held back: one message every {} s to the same recipient",
+                            interval.as_secs()
+                        ),
+                        until_ms: now_ms()
+                            + i64::try_from(wait.as_millis()).unwrap_or(i64::MAX)
+                            + 1,
                     });
                 }
             }
         }
+        let rate = identity.rate_per_second.unwrap_or(
+            self.pacer
+                .lock()
+                .expect("pacer")
+                .config()
+                .default_rate_per_second,
+        );
+        let step_us = 1_000_000 / i64::from(rate.max(1));
+        let slot_us = self
+            .store
+            .book_send_slot(&message.sender_id, step_us)
+            .await
+            .map_err(Self::database)?;
+        let now_us = now_ms() * 1_000;
+        if slot_us > now_us {
+            tokio::time::sleep(Duration::from_micros((slot_us - now_us).unsigned_abs())).await;
+        }
+        self.pacer.lock().expect("pacer").book_recipient(
+            &message.sender_id,
+            &message.to,
+            self.origin.elapsed(),
+        );
+        Ok(())
     }
 
     pub async fn send_message(
@@ -188,16 +186,10 @@ impl CloudProvider {
         message: &OutboundMessage,
     ) -> Result<ProviderReceipt, ProviderError> {
         let identity = self.identity(&message.sender_id).await?;
-        let context = self
-            .store
-            .delivery_context(&message.id)
-            .await
-            .map_err(Self::database)?
-            .ok_or_else(|| Self::permanent("message_not_found", "the message is gone"))?;
-        let template = engage_core::Template::from_wire(&context.template).map_err(|error| {
+        let template = engage_core::Template::from_wire(&message.template).map_err(|error| {
             Self::permanent("invalid_template", format!("stored template: {error}"))
         })?;
-        let payload = match build_template_message(&template, &message.to, &context.variables) {
+        let payload = match build_template_message(&template, &message.to, &message.variables) {
             Ok(payload) => payload,
             Err(PayloadError::TemplateNotApproved {
                 name,
@@ -220,29 +212,26 @@ impl CloudProvider {
             }
         };
         self.pace(message, &identity).await?;
-        match self
+        let sent = self
             .client
             .send_template(&identity.phone_number_id, &identity.access_token, &payload)
-            .await
-        {
-            Ok(outcome) => {
-                if let Err(error) = self
-                    .store
-                    .record_sent(&message.id, &outcome.message_id)
-                    .await
-                {
-                    // The worker records it with its batch anyway.
-                    tracing::warn!(%error, message = %message.id, "recording a sent message early failed");
-                }
-                Ok(ProviderReceipt {
-                    provider_message_id: outcome.message_id,
-                    status: MessageStatus::Sent,
-                })
-            }
-            Err(error) if error.is_transient() => Err(ProviderError::RetryAt {
+            .await;
+        // The recipient interval counts from when Meta had the message, not from when it was
+        // let go: a slow request does not shorten the gap before the next one.
+        self.pacer.lock().expect("pacer").book_recipient(
+            &message.sender_id,
+            &message.to,
+            self.origin.elapsed(),
+        );
+        match sent {
+            Ok(outcome) => Ok(ProviderReceipt {
+                provider_message_id: outcome.message_id,
+                status: MessageStatus::Sent,
+            }),
+            Err(error) if error.is_transient() => Err(ProviderError::Transient {
                 code: error.code(),
                 message: error.detail(),
-                at_ms: now_ms() + self.retry_delay(message.attempt, error.retry_after()),
+                retry_after: error.retry_after(),
             }),
             Err(error) => {
                 if error.code() == "whatsapp_190" {
@@ -274,31 +263,20 @@ impl Providers {
 
     /// Graph API at `ENGAGE_WHATSAPP_GRAPH_URL`, pacing from the environment.
     pub fn from_env(store: Store, key: SecretKey) -> Self {
-        let mut cloud = CloudProvider::new(
+        Providers::new(CloudProvider::new(
             store,
             key,
             GraphClient::from_env(),
             super::pacing_from_env(),
-        );
-        if let Some(base) = std::env::var(super::RETRY_BASE_ENV)
-            .ok()
-            .and_then(|v| v.trim().parse::<i64>().ok())
-        {
-            cloud = cloud.with_retry_base_ms(base);
-        }
-        Providers::new(cloud)
+        ))
     }
 }
 
 impl Provider for Providers {
     async fn send(&self, message: &OutboundMessage) -> Result<ProviderReceipt, ProviderError> {
-        match message.provider.as_str() {
-            "sandbox" => self.sandbox.send(message).await,
-            PROVIDER_NAME => self.cloud.send_message(message).await,
-            other => Err(ProviderError::Permanent {
-                code: "provider_unavailable".into(),
-                message: format!("the {other} provider is not available in this server"),
-            }),
+        match message.provider {
+            ProviderKind::Sandbox => self.sandbox.send(message).await,
+            ProviderKind::WhatsappCloud => self.cloud.send_message(message).await,
         }
     }
 }

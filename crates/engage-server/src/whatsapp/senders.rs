@@ -7,8 +7,8 @@ use uuid::Uuid;
 use crate::crypto::SecretKey;
 use crate::store::Store;
 
-use super::store::NewCloudSender;
 use super::WhatsAppError;
+use crate::store::NewCloudSender;
 
 /// Highest per-sender rate accepted (Meta's upgraded throughput is 1,000/s; more is allowed
 /// for stand-ins and benchmarks).

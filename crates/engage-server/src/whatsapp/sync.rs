@@ -15,8 +15,8 @@ use crate::crypto::SecretKey;
 use crate::store::{NewTemplate, Store, StoreError};
 
 use super::client::GraphClient;
-use super::store::NewCloudSender;
 use super::WhatsAppError;
+use crate::store::NewCloudSender;
 
 /// A template or number sync left out, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -174,7 +174,7 @@ pub async fn sync_workspace(
                 && store
                     .update_cloud_sender(
                         &gone.id,
-                        &store_name(store, &gone.id).await?,
+                        &store.sender_name(&gone.id).await?,
                         &gone.phone,
                         SenderStatus::Inactive,
                     )
@@ -192,13 +192,4 @@ pub async fn sync_workspace(
     )
     .unwrap_or(u32::MAX);
     Ok(report)
-}
-
-async fn store_name(store: &Store, sender_id: &str) -> Result<String, StoreError> {
-    Ok(
-        sqlx::query_scalar::<_, String>("SELECT name FROM senders WHERE id = ?")
-            .bind(sender_id)
-            .fetch_one(store.pool())
-            .await?,
-    )
 }

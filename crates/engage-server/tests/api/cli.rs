@@ -411,3 +411,56 @@ fn the_database_url_comes_from_the_flag_or_the_environment() {
     cli_json(&out);
     assert!(dir.path().join("env.db").exists());
 }
+
+#[tokio::test]
+async fn an_unreachable_postgresql_ends_the_command_with_one_line_naming_host_and_port_not_the_password(
+) {
+    let dir = tempfile::tempdir().unwrap();
+    // Nothing listens on port 1.
+    let url = "postgres://engage:s3cret-pass@127.0.0.1:1/engage";
+    let output = run_cli(
+        url,
+        &random_secret_key_b64(),
+        dir.path(),
+        &["workspace", "create", "--name", "Acme"],
+        None,
+    );
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let line = stderr
+        .lines()
+        .find(|line| line.contains("\"error\""))
+        .unwrap_or_else(|| panic!("no error line in {stderr}"));
+    let error: serde_json::Value = serde_json::from_str(line).unwrap();
+    assert_eq!(error["error"]["code"], "database_unreachable", "{line}");
+    let message = error["error"]["message"].as_str().unwrap();
+    assert!(message.contains("127.0.0.1:1"), "{message}");
+    assert!(!stderr.contains("s3cret-pass"), "{stderr}");
+}
+
+#[tokio::test]
+async fn a_wrong_postgresql_password_is_named_without_revealing_either_password() {
+    if !crate::helpers::on_postgres() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let url = crate::pg::new_database().replace(crate::pg::PASSWORD, "wrong-pass");
+    let output = run_cli(
+        &url,
+        &random_secret_key_b64(),
+        dir.path(),
+        &["workspace", "create", "--name", "Acme"],
+        None,
+    );
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("database_unreachable"), "{stderr}");
+    assert!(
+        stderr.contains("password authentication failed"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("wrong-pass") && !stderr.contains(crate::pg::PASSWORD),
+        "{stderr}"
+    );
+}

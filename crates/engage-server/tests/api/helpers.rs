@@ -1,5 +1,7 @@
-//! `spawn_app()`: the real server on port 0, a fresh SQLite file in a tempdir, the demo
-//! workspace seeded, and a reqwest client to talk HTTP to it.
+//! `spawn_app()`: the real server on port 0 on a fresh database — a SQLite file in a
+//! tempdir, or, with `ENGAGE_TEST_BACKEND=postgres`, a new database on the PostgreSQL
+//! cluster the tests start themselves (`support/pg.rs`) — the demo workspace seeded, and a
+//! reqwest client to talk HTTP to it.
 
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
@@ -45,6 +47,45 @@ pub fn sqlite_url(path: &std::path::Path) -> String {
     format!("sqlite://{}?mode=rwc", path.display())
 }
 
+/// Whether this run of the suite is on PostgreSQL (`ENGAGE_TEST_BACKEND=postgres`).
+pub fn on_postgres() -> bool {
+    std::env::var("ENGAGE_TEST_BACKEND").is_ok_and(|backend| backend == "postgres")
+}
+
+/// A fresh database of the backend under test, and the SQLite file path (when SQLite).
+pub fn fresh_database(dir: &std::path::Path) -> (String, PathBuf) {
+    let db_path = dir.join("engage.db");
+    if on_postgres() {
+        (crate::pg::new_database(), db_path)
+    } else {
+        (sqlite_url(&db_path), db_path)
+    }
+}
+
+/// Runs one SQL statement on the app's database (either backend) → rows affected.
+pub async fn execute_sql(database_url: &str, sql: &str) -> u64 {
+    use sqlx::Connection as _;
+    if database_url.starts_with("postgres") {
+        let mut conn = sqlx::PgConnection::connect(database_url)
+            .await
+            .expect("open db");
+        sqlx::query(sql)
+            .execute(&mut conn)
+            .await
+            .expect(sql)
+            .rows_affected()
+    } else {
+        let mut conn = sqlx::SqliteConnection::connect(database_url)
+            .await
+            .expect("open db");
+        sqlx::query(sql)
+            .execute(&mut conn)
+            .await
+            .expect(sql)
+            .rows_affected()
+    }
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(engage_server::Limits::default()).await
 }
@@ -52,8 +93,7 @@ pub async fn spawn_app() -> TestApp {
 /// [`spawn_app`] with other connection and hashing limits.
 pub async fn spawn_app_with(limits: engage_server::Limits) -> TestApp {
     let dir = tempfile::tempdir().expect("tempdir");
-    let db_path = dir.path().join("engage.db");
-    let database_url = sqlite_url(&db_path);
+    let (database_url, db_path) = fresh_database(dir.path());
     let secret_key_b64 = random_secret_key_b64();
     let server = engage_server::start(ServerConfig {
         database_url: database_url.clone(),
@@ -501,8 +541,12 @@ pub fn body_for(template: &Template, to: &str) -> Value {
     json!({ "to": to, "variables": valid_variables(template) })
 }
 
-/// The bytes of the SQLite database and its WAL/SHM files: everything at rest.
+/// Everything the database keeps at rest: the SQLite file and its WAL/SHM files, or the
+/// PostgreSQL database as `pg_dump` writes it.
 pub fn database_bytes(app: &TestApp) -> Vec<u8> {
+    if on_postgres() {
+        return crate::pg::cluster().dump(crate::pg::database_of(&app.database_url));
+    }
     let mut bytes = Vec::new();
     for suffix in ["", "-wal", "-shm", "-journal"] {
         let mut path = app.db_path.clone().into_os_string();
@@ -519,43 +563,9 @@ pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-/// Moves the expiry of every stored token into the past, through the database file itself
+/// Moves the expiry of every stored token into the past, through the database itself
 /// (the tests cannot wait an hour for a token to expire).
 pub async fn expire_all_tokens(app: &TestApp) {
-    use sqlx::{Connection as _, Row as _};
-    let mut conn = sqlx::SqliteConnection::connect(&app.database_url)
-        .await
-        .expect("open db");
-    let tables: Vec<String> =
-        sqlx::query("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE '%token%'")
-            .fetch_all(&mut conn)
-            .await
-            .expect("tables")
-            .into_iter()
-            .map(|r| r.get::<String, _>(0))
-            .collect();
-    let mut expired = 0;
-    for table in tables {
-        let columns: Vec<(String, String)> = sqlx::query(&format!("PRAGMA table_info({table})"))
-            .fetch_all(&mut conn)
-            .await
-            .expect("columns")
-            .into_iter()
-            .map(|r| (r.get::<String, _>("name"), r.get::<String, _>("type")))
-            .collect();
-        let Some((column, ty)) = columns.iter().find(|(c, _)| c == "expires_at") else {
-            continue;
-        };
-        let past = if ty.to_ascii_uppercase().contains("INT") {
-            "0".to_string()
-        } else {
-            "'2000-01-01T00:00:00Z'".to_string()
-        };
-        let done = sqlx::query(&format!("UPDATE {table} SET {column} = {past}"))
-            .execute(&mut conn)
-            .await
-            .expect("expire");
-        expired += done.rows_affected();
-    }
+    let expired = execute_sql(&app.database_url, "UPDATE tokens SET expires_at = 0").await;
     assert!(expired > 0, "found tokens to expire");
 }

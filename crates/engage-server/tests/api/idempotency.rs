@@ -157,7 +157,6 @@ async fn twenty_concurrent_duplicates_create_one_message_and_all_get_its_respons
 
 #[tokio::test]
 async fn a_key_used_almost_24_hours_ago_still_replays() {
-    use sqlx::Connection as _;
     let app = spawn_app().await;
     let (campaign, template) = app.new_campaign().await;
     let token = app.client_token().await;
@@ -165,16 +164,15 @@ async fn a_key_used_almost_24_hours_ago_still_replays() {
     let (s1, b1) = send_with_key(&app, &token, campaign.id, "yesterday", &body).await;
     assert_eq!(s1, StatusCode::ACCEPTED);
     // Age the stored key by 23 h 50 min (times are Unix milliseconds).
-    let mut conn = sqlx::SqliteConnection::connect(&app.database_url)
-        .await
-        .unwrap();
-    let aged = sqlx::query("UPDATE idempotency_keys SET created_at = created_at - ?")
-        .bind((23 * 60 + 50) * 60 * 1000_i64)
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    assert_eq!(aged.rows_affected(), 1);
-    conn.close().await.unwrap();
+    let aged = crate::helpers::execute_sql(
+        &app.database_url,
+        &format!(
+            "UPDATE idempotency_keys SET created_at = created_at - {}",
+            (23 * 60 + 50) * 60 * 1000_i64
+        ),
+    )
+    .await;
+    assert_eq!(aged, 1);
 
     let (s2, b2) = send_with_key(&app, &token, campaign.id, "yesterday", &body).await;
     assert_eq!(s2, StatusCode::ACCEPTED);

@@ -96,7 +96,7 @@ async fn leased_message(app: &Setup, store: &Store, to: &str, lease_until: i64) 
     .bind(lease_until)
     .bind(now)
     .bind(now)
-    .execute(store.pool())
+    .execute(store.sqlite_pool().expect("the WhatsApp tests run on SQLite"))
     .await
     .unwrap();
     id
