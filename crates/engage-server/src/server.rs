@@ -42,10 +42,11 @@ impl std::fmt::Debug for RunningServer {
     }
 }
 
-/// Opens and migrates the database, binds `config.listen`, and runs the API, the message
-/// writer and the delivery worker until [`RunningServer::shutdown`].
+/// Loads the secret key (refusing a missing one before connecting), opens and migrates the
+/// database, binds `config.listen`, and runs the API, the message writer and the delivery
+/// worker until [`RunningServer::shutdown`].
 pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
-    let secret_key = config.secret_key.load()?;
+    let secret_key = config.load_secret_key()?;
     let store = Store::connect(&config.database_url).await?;
     let released = store.release_leases().await?;
     if released > 0 {
@@ -73,8 +74,14 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
 
     let committed = Arc::new(Notify::new());
     let (writer_handle, writer) = MessageWriter::spawn(store.clone(), committed.clone());
-    let providers = Providers::from_env(store.clone(), secret_key.clone());
-    let state = AppState::new(store.clone(), writer_handle.clone(), secret_key, public_url);
+    let providers = Providers::from_config(store.clone(), secret_key.clone(), &config.whatsapp);
+    let state = AppState::new(
+        store.clone(),
+        writer_handle.clone(),
+        secret_key,
+        public_url,
+        config.whatsapp,
+    );
     let app = http::router(state);
 
     let (shutdown_http, mut http_signal) = watch::channel(false);

@@ -8,6 +8,7 @@ mod api_clients;
 mod campaigns;
 mod idempotency;
 mod messages;
+pub mod secrets;
 mod senders;
 mod templates;
 mod tokens;

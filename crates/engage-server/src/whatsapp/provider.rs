@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use engage_core::wire::{MessageStatus, TemplateStatus};
 use rand::Rng;
 
+use crate::config::WhatsAppConfig;
 use crate::crypto::SecretKey;
 use crate::store::{now_ms, Store};
 use crate::worker::{
@@ -272,19 +273,16 @@ impl Providers {
         }
     }
 
-    /// Graph API at `ENGAGE_WHATSAPP_GRAPH_URL`, pacing from the environment.
-    pub fn from_env(store: Store, key: SecretKey) -> Self {
+    /// The Graph API, pacing and retries as configured.
+    pub fn from_config(store: Store, key: SecretKey, config: &WhatsAppConfig) -> Self {
         let mut cloud = CloudProvider::new(
             store,
             key,
-            GraphClient::from_env(),
-            super::pacing_from_env(),
+            GraphClient::from_config(config),
+            super::pacing(config),
         );
-        if let Some(base) = std::env::var(super::RETRY_BASE_ENV)
-            .ok()
-            .and_then(|v| v.trim().parse::<i64>().ok())
-        {
-            cloud = cloud.with_retry_base_ms(base);
+        if let Some(base) = config.retry_base {
+            cloud = cloud.with_retry_base_ms(i64::try_from(base.as_millis()).unwrap_or(i64::MAX));
         }
         Providers::new(cloud)
     }

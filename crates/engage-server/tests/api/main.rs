@@ -11,5 +11,6 @@ mod durability;
 mod helpers;
 mod idempotency;
 mod oauth;
+mod secrets;
 mod send;
 mod service;
