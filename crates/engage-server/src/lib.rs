@@ -18,7 +18,7 @@ pub mod store;
 pub mod whatsapp;
 pub mod worker;
 
-pub use config::{SecretKeySource, ServerConfig};
+pub use config::{SecretKeySource, ServerConfig, WhatsAppConfig};
 pub use demo::{DemoApiClient, DemoCredentials, DemoUser};
 pub use error::ServerError;
 pub use server::{start, RunningServer};

@@ -1,5 +1,6 @@
-//! The HTTP API: one `router()` per domain merged here, the shared [`AppState`], and the
-//! OpenAPI document served at `GET /openapi.json`.
+//! The HTTP API — every route of the product, WhatsApp webhooks included: one `router()` per
+//! domain merged here, the shared [`AppState`], and the OpenAPI document served at
+//! `GET /openapi.json`. Every handler answers refusals with the one [`error::ApiError`].
 
 mod auth;
 mod cache;
@@ -12,6 +13,7 @@ mod messages;
 mod oauth;
 mod openapi;
 mod send;
+mod whatsapp;
 
 use std::ops::Deref;
 use std::sync::Arc;
@@ -22,9 +24,11 @@ use axum::Router;
 use tower_http::trace::TraceLayer;
 use uuid::Uuid;
 
+use crate::config::WhatsAppConfig;
 use crate::crypto::SecretKey;
 use crate::store::writer::MessageWriter;
 use crate::store::{SendTarget, Store, StoreError, TokenKind};
+use crate::whatsapp::GraphClient;
 use cache::TtlCache;
 use error::ApiError;
 use extractor::ApiClientAuth;
@@ -53,6 +57,10 @@ pub struct Inner {
     pub secret_key: SecretKey,
     /// Base URL without a trailing slash, e.g. `http://127.0.0.1:8787`.
     pub public_url: String,
+    /// The server-wide webhook secrets and the Graph API settings.
+    pub whatsapp: WhatsAppConfig,
+    /// The Graph API at `whatsapp.graph_url` (one connection pool for every sync).
+    pub graph: GraphClient,
     client_tokens: TtlCache<[u8; 32], (ApiClientAuth, i64)>,
     send_contexts: TtlCache<Uuid, Arc<SendContext>>,
 }
@@ -74,12 +82,15 @@ impl AppState {
         writer: MessageWriter,
         secret_key: SecretKey,
         public_url: String,
+        whatsapp: WhatsAppConfig,
     ) -> Self {
         AppState(Arc::new(Inner {
             store,
             writer,
             secret_key,
             public_url: public_url.trim_end_matches('/').to_owned(),
+            graph: GraphClient::from_config(&whatsapp),
+            whatsapp,
             client_tokens: TtlCache::new(CACHE_TTL, 100_000),
             send_contexts: TtlCache::new(CACHE_TTL, 10_000),
         }))
@@ -162,7 +173,7 @@ pub fn router(state: AppState) -> Router {
         .merge(campaigns::router())
         .merge(send::router())
         .merge(messages::router())
-        .merge(crate::whatsapp::http::router())
+        .merge(whatsapp::router())
         .route_layer(axum::middleware::from_fn(track_request))
         .fallback(|| async {
             ApiError::not_found("route_not_found", "no such endpoint; see GET /openapi.json")

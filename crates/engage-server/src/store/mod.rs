@@ -17,6 +17,7 @@ mod messages;
 mod notify;
 mod pacing;
 mod schema;
+pub mod secrets;
 mod senders;
 mod templates;
 mod tokens;
