@@ -1,5 +1,6 @@
-//! Passwords (argon2id), opaque bearer tokens (random, stored as SHA-256), and client secrets
-//! (encrypted at rest with ChaCha20-Poly1305, verified by hash in constant time).
+//! Passwords (argon2id), opaque bearer tokens (random, stored as SHA-256), client secrets
+//! (verified by hash in constant time) and the secrets sealed at rest with [`SecretKey`]
+//! (ChaCha20-Poly1305; the previous key still opens them during a key rotation).
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -16,32 +17,60 @@ use subtle::ConstantTimeEq;
 pub enum CryptoError {
     #[error("could not hash the password: {0}")]
     PasswordHash(String),
-    #[error("the stored client secret cannot be decrypted with this secret key")]
+    #[error("the stored secret cannot be decrypted with this server's secret key (nor the previous one)")]
     Decrypt,
 }
 
-/// The 32-byte key that encrypts client secrets.
+/// The 32-byte key that seals the secrets stored at rest (client secrets, Cloud API access
+/// tokens, webhook secrets), and during a key rotation the previous one: sealing always uses
+/// the current key; opening tries the current key, then the previous one.
 #[derive(Clone)]
-pub struct SecretKey([u8; 32]);
+pub struct SecretKey {
+    current: [u8; 32],
+    previous: Option<[u8; 32]>,
+}
+
+/// Which key opened a sealed secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SealedWith {
+    Current,
+    Previous,
+}
 
 impl SecretKey {
     pub fn from_bytes(bytes: [u8; 32]) -> Self {
-        SecretKey(bytes)
+        SecretKey {
+            current: bytes,
+            previous: None,
+        }
     }
 
     pub fn generate() -> Self {
         let mut bytes = [0u8; 32];
         OsRng.fill_bytes(&mut bytes);
-        SecretKey(bytes)
+        SecretKey::from_bytes(bytes)
     }
 
+    /// This key, still able to open what `previous` sealed (during a key rotation).
+    #[must_use]
+    pub fn with_previous(mut self, previous: &SecretKey) -> Self {
+        self.previous = Some(previous.current);
+        self
+    }
+
+    /// The current key.
     pub fn as_bytes(&self) -> &[u8; 32] {
-        &self.0
+        &self.current
     }
 
-    /// `nonce (12 bytes) || ciphertext`.
+    /// `true` when a previous key is kept for opening older secrets.
+    pub fn has_previous(&self) -> bool {
+        self.previous.is_some()
+    }
+
+    /// `nonce (12 bytes) || ciphertext`, with the current key.
     pub fn encrypt(&self, plaintext: &str) -> Vec<u8> {
-        let cipher = ChaCha20Poly1305::new(Key::from_slice(&self.0));
+        let cipher = ChaCha20Poly1305::new(Key::from_slice(&self.current));
         let mut nonce = [0u8; 12];
         OsRng.fill_bytes(&mut nonce);
         let ciphertext = cipher
@@ -52,17 +81,35 @@ impl SecretKey {
         out
     }
 
+    /// Opens a secret sealed with the current key or, failing that, the previous one.
     pub fn decrypt(&self, sealed: &[u8]) -> Result<String, CryptoError> {
-        if sealed.len() < 12 {
-            return Err(CryptoError::Decrypt);
-        }
-        let (nonce, ciphertext) = sealed.split_at(12);
-        let cipher = ChaCha20Poly1305::new(Key::from_slice(&self.0));
-        let plaintext = cipher
-            .decrypt(Nonce::from_slice(nonce), ciphertext)
-            .map_err(|_| CryptoError::Decrypt)?;
-        String::from_utf8(plaintext).map_err(|_| CryptoError::Decrypt)
+        self.open(sealed).map(|(plaintext, _)| plaintext)
     }
+
+    /// [`SecretKey::decrypt`], also saying which key opened it.
+    pub fn open(&self, sealed: &[u8]) -> Result<(String, SealedWith), CryptoError> {
+        if let Ok(plaintext) = open_with(&self.current, sealed) {
+            return Ok((plaintext, SealedWith::Current));
+        }
+        match &self.previous {
+            Some(previous) => {
+                open_with(previous, sealed).map(|plaintext| (plaintext, SealedWith::Previous))
+            }
+            None => Err(CryptoError::Decrypt),
+        }
+    }
+}
+
+fn open_with(key: &[u8; 32], sealed: &[u8]) -> Result<String, CryptoError> {
+    if sealed.len() < 12 {
+        return Err(CryptoError::Decrypt);
+    }
+    let (nonce, ciphertext) = sealed.split_at(12);
+    let cipher = ChaCha20Poly1305::new(Key::from_slice(key));
+    let plaintext = cipher
+        .decrypt(Nonce::from_slice(nonce), ciphertext)
+        .map_err(|_| CryptoError::Decrypt)?;
+    String::from_utf8(plaintext).map_err(|_| CryptoError::Decrypt)
 }
 
 impl std::fmt::Debug for SecretKey {
@@ -186,6 +233,26 @@ mod tests {
             SecretKey::generate().decrypt(&sealed),
             Err(CryptoError::Decrypt)
         ));
+    }
+
+    #[test]
+    fn a_secret_sealed_with_the_previous_key_still_opens_during_a_rotation() {
+        let previous = SecretKey::generate();
+        let sealed = previous.encrypt("old-token");
+        let current = SecretKey::generate();
+        assert!(current.decrypt(&sealed).is_err());
+        let rotating = current.clone().with_previous(&previous);
+        assert_eq!(
+            rotating.open(&sealed).unwrap(),
+            ("old-token".to_owned(), SealedWith::Previous)
+        );
+        let resealed = rotating.encrypt("old-token");
+        assert_eq!(
+            rotating.open(&resealed).unwrap(),
+            ("old-token".to_owned(), SealedWith::Current)
+        );
+        assert_eq!(current.decrypt(&resealed).unwrap(), "old-token");
+        assert!(previous.decrypt(&resealed).is_err());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 
+use crate::config::ConfigError;
 use crate::crypto::CryptoError;
 use crate::store::StoreError;
 
@@ -11,8 +12,8 @@ pub enum ServerError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Crypto(#[from] CryptoError),
-    #[error("the secret key must be base64 of exactly 32 bytes")]
-    InvalidSecretKey,
+    #[error(transparent)]
+    Config(#[from] ConfigError),
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -55,7 +56,7 @@ impl ServerError {
             ServerError::Store(StoreError::SchemaTooNew { .. }) => "schema_too_new",
             ServerError::Store(_) => "database_error",
             ServerError::Crypto(_) => "crypto_error",
-            ServerError::InvalidSecretKey => "invalid_secret_key",
+            ServerError::Config(error) => error.code(),
             ServerError::Io { .. } => "io_error",
             ServerError::Task(_) => "task_failed",
             ServerError::Bind { .. } => "bind_failed",

@@ -19,7 +19,7 @@ pub mod store;
 pub mod whatsapp;
 pub mod worker;
 
-pub use config::{Limits, SecretKeySource, ServerConfig};
+pub use config::{Limits, SecretKeySource, ServerConfig, WhatsAppConfig};
 pub use demo::{DemoApiClient, DemoCredentials, DemoUser};
 pub use error::ServerError;
 pub use server::{start, RunningServer};

@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::path::Path;
 
-use crate::config::{sqlite_url, Limits, SecretKeySource, ServerConfig};
+use crate::config::{sqlite_url, SecretKeySource, ServerConfig, WhatsAppConfig};
 use crate::demo::{seed_demo, DemoCredentials};
 use crate::error::ServerError;
 use crate::server::{start, RunningServer};
@@ -19,8 +19,19 @@ pub struct Sandbox {
 }
 
 /// Starts the sandbox: database `data_dir/sandbox.db`, key file `data_dir/secret.key`,
-/// `127.0.0.1:8787` when free (else any free port), demo workspace seeded.
+/// `127.0.0.1:8787` when free (else any free port), demo workspace seeded, the
+/// whatsapp_cloud provider at its defaults (Meta's Graph API; no server-wide webhook secrets).
+/// The sandbox reads no environment variable.
 pub async fn start_sandbox(data_dir: &Path) -> Result<Sandbox, ServerError> {
+    start_sandbox_with(data_dir, WhatsAppConfig::default()).await
+}
+
+/// [`start_sandbox`] with these whatsapp_cloud settings (tests point the Graph API at a
+/// stand-in).
+pub async fn start_sandbox_with(
+    data_dir: &Path,
+    whatsapp: WhatsAppConfig,
+) -> Result<Sandbox, ServerError> {
     crate::store::files::create_private_dir(data_dir).map_err(|source| ServerError::Io {
         context: format!("sandbox data directory {}", data_dir.display()),
         source,
@@ -29,11 +40,9 @@ pub async fn start_sandbox(data_dir: &Path) -> Result<Sandbox, ServerError> {
     let secret_key = SecretKeySource::File(data_dir.join("secret.key"));
     let credentials = seed_demo(&database_url, &secret_key).await?;
     let config = |listen: SocketAddr| ServerConfig {
-        database_url: database_url.clone(),
         listen,
-        public_url: None,
-        secret_key: secret_key.clone(),
-        limits: Limits::default(),
+        whatsapp: whatsapp.clone(),
+        ..ServerConfig::new(database_url.clone(), secret_key.clone())
     };
     let preferred = SocketAddr::from(([127, 0, 0, 1], SANDBOX_PORT));
     let server = match start(config(preferred)).await {
@@ -47,4 +56,25 @@ pub async fn start_sandbox(data_dir: &Path) -> Result<Sandbox, ServerError> {
         server,
         credentials,
     })
+}
+
+#[cfg(test)]
+mod send_checks {
+    fn require_send<F: std::future::Future + Send>(_: F) {}
+
+    #[allow(dead_code)]
+    fn futures_are_send(store: &crate::store::Store, path: &std::path::Path, url: &str) {
+        require_send(crate::store::Store::connect(url));
+        require_send(store.migrate());
+        require_send(store.ping());
+        require_send(crate::demo::seed_demo(
+            url,
+            &crate::SecretKeySource::File(path.into()),
+        ));
+        require_send(crate::start(crate::ServerConfig::new(
+            url.to_owned(),
+            crate::SecretKeySource::File(path.into()),
+        )));
+        require_send(super::start_sandbox(path));
+    }
 }

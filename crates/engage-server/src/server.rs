@@ -49,11 +49,12 @@ impl std::fmt::Debug for RunningServer {
     }
 }
 
-/// Opens and migrates the database, binds `config.listen`, and runs the API, the message
-/// writer and the delivery worker until [`RunningServer::shutdown`].
+/// Loads the secret key (refusing a missing one before connecting), opens and migrates the
+/// database, binds `config.listen`, and runs the API, the message writer and the delivery
+/// worker until [`RunningServer::shutdown`].
 pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     crate::metrics::install();
-    let secret_key = config.secret_key.load()?;
+    let secret_key = config.load_secret_key()?;
     let store = Store::connect(&config.database_url).await?;
     crate::store::name_keys::recompute_once(&store).await?;
     let listener = TcpListener::bind(config.listen)
@@ -78,12 +79,14 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     let instance = format!("{}-{}", local_addr, uuid::Uuid::new_v4().simple());
     let (writer_handle, writer) =
         MessageWriter::spawn(store.clone(), instance.clone(), committed.clone());
-    let providers = Providers::from_env(store.clone(), secret_key.clone());
+    let providers = Providers::from_config(store.clone(), secret_key.clone(), &config.whatsapp);
+    let retry = worker::RetryPolicy::with_base(config.whatsapp.retry_base);
     let state = AppState::new(
         store.clone(),
         writer_handle.clone(),
         secret_key,
         public_url,
+        config.whatsapp,
         &config.limits,
     );
     let app = http::router(state);
@@ -101,7 +104,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         store.clone(),
         writer_handle.clone(),
         providers,
-        crate::whatsapp::retry_policy_from_env(),
+        retry,
         committed,
         listener,
         background_signal.clone(),

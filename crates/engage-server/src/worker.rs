@@ -132,6 +132,17 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// The default policy, or one starting at `base` (the `ENGAGE_WHATSAPP_RETRY_BASE_MS`
+    /// setting).
+    pub fn with_base(base: Option<Duration>) -> Self {
+        match base {
+            Some(base) => RetryPolicy {
+                base_ms: i64::try_from(base.as_millis()).unwrap_or(i64::MAX).max(1),
+            },
+            None => RetryPolicy::default(),
+        }
+    }
+
     /// Backoff before attempt `attempt + 1`: base, 2×base, 4×base, … capped at 10 minutes.
     pub fn backoff_ms(&self, attempt: u32) -> i64 {
         let exponent = attempt.saturating_sub(1).min(20);

@@ -615,13 +615,16 @@ mod graph_stand_in {
 async fn whatsapp_sync_brings_new_templates_and_numbers_and_reports_meta_refusals() {
     const TOKEN: &str = "EAAJB-desktop-test-token";
     let graph = graph_stand_in::GraphStandIn::start(TOKEN).await;
-    // The server reads it at each sync; no other test of this binary syncs.
-    std::env::set_var(engage_server::whatsapp::GRAPH_URL_ENV, &graph.base_url);
-
     let server_dir = tempfile::tempdir().unwrap();
-    let server = engage_server::sandbox::start_sandbox(server_dir.path())
-        .await
-        .unwrap();
+    let server = engage_server::sandbox::start_sandbox_with(
+        server_dir.path(),
+        engage_server::WhatsAppConfig {
+            graph_url: graph.base_url.clone(),
+            ..engage_server::WhatsAppConfig::default()
+        },
+    )
+    .await
+    .unwrap();
     let url = server.server.base_url();
 
     // The workspace's whatsapp_cloud sender, added through the staff API as an admin would.
@@ -701,6 +704,5 @@ async fn whatsapp_sync_brings_new_templates_and_numbers_and_reports_meta_refusal
     assert_eq!(refused.code(), "whatsapp_190");
     assert_eq!(refused.http_status(), Some(502));
 
-    std::env::remove_var(engage_server::whatsapp::GRAPH_URL_ENV);
     server.server.shutdown().await;
 }

@@ -21,7 +21,7 @@ use engage_core::wire::{CampaignType, MessageStatus};
 use engage_server::store::writer::{MessageWriter, WriteRequest};
 use engage_server::store::{now_ms, NewCampaign, NewMessage, NewTemplate, Store};
 use engage_server::whatsapp::senders::{create_cloud_sender, CloudSenderInput};
-use engage_server::{SecretKeySource, ServerConfig};
+use engage_server::{SecretKeySource, ServerConfig, WhatsAppConfig};
 use serde_json::{json, Value};
 use tokio::sync::Notify;
 use uuid::Uuid;
@@ -51,13 +51,17 @@ fn cpu_seconds() -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
-fn config(database_url: &str, key: &str) -> ServerConfig {
+/// The server under test: Graph API at the stand-in, pacing lifted.
+fn config(database_url: &str, key: &str, graph: &str) -> ServerConfig {
     ServerConfig {
-        database_url: database_url.to_owned(),
         listen: "127.0.0.1:0".parse().expect("address"),
-        public_url: None,
-        secret_key: SecretKeySource::Env(key.to_owned()),
-        limits: engage_server::Limits::default(),
+        whatsapp: WhatsAppConfig {
+            graph_url: graph.to_owned(),
+            rate_per_second: Some(1_000_000),
+            recipient_interval: Some(Duration::ZERO),
+            ..WhatsAppConfig::default()
+        },
+        ..ServerConfig::new(database_url, SecretKeySource::Env(key.to_owned()))
     }
 }
 
@@ -77,9 +81,6 @@ async fn main() {
         .expect("bind");
     let graph = format!("http://{}/v23.0", listener.local_addr().expect("addr"));
     tokio::spawn(async move { axum::serve(listener, app).await.expect("stand-in") });
-    std::env::set_var("ENGAGE_WHATSAPP_GRAPH_URL", &graph);
-    std::env::set_var("ENGAGE_WHATSAPP_RATE_PER_SECOND", "1000000");
-    std::env::set_var("ENGAGE_WHATSAPP_RECIPIENT_INTERVAL_MS", "0");
 
     let dir = std::env::temp_dir().join(format!("engage-delivery-bench-{}", Uuid::new_v4()));
     std::fs::create_dir_all(&dir).expect("temp dir");
@@ -89,7 +90,7 @@ async fn main() {
     let key = engage_server::crypto::SecretKey::from_bytes(key_bytes);
 
     // Set-up: demo workspace, a whatsapp_cloud sender, a template, a campaign.
-    let server = engage_server::start(config(&database_url, &key_b64))
+    let server = engage_server::start(config(&database_url, &key_b64, &graph))
         .await
         .expect("server");
     let creds =
@@ -177,7 +178,7 @@ async fn main() {
     // Deliver them.
     let cpu_before = cpu_seconds();
     let started = Instant::now();
-    let server = engage_server::start(config(&database_url, &key_b64))
+    let server = engage_server::start(config(&database_url, &key_b64, &graph))
         .await
         .expect("server");
     loop {

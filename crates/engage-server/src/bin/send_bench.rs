@@ -392,11 +392,8 @@ async fn run(args: Args) -> Result<(), BenchError> {
             let key = base64::engine::general_purpose::STANDARD.encode(key);
             let listen: SocketAddr = "127.0.0.1:0".parse().expect("loopback address");
             let server = engage_server::start(ServerConfig {
-                database_url: database_url.clone(),
                 listen,
-                public_url: None,
-                secret_key: SecretKeySource::Env(key.clone()),
-                limits: engage_server::Limits::default(),
+                ..ServerConfig::new(database_url.clone(), SecretKeySource::Env(key.clone()))
             })
             .await
             .map_err(|e| BenchError::Setup(format!("server start: {e}")))?;

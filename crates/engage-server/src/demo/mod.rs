@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use engage_core::wire::SenderStatus;
+use engage_core::wire::{ProviderKind, SenderStatus};
 
 use crate::config::SecretKeySource;
 use crate::crypto::{hash_password, new_client_id, random_token, sha256, SecretKey};
@@ -74,7 +74,7 @@ pub async fn seed(store: &Store, key: &SecretKey) -> Result<DemoCredentials, Ser
                 } else {
                     SenderStatus::Inactive
                 },
-                provider: "sandbox",
+                provider: ProviderKind::Sandbox,
             })
             .await?;
     }

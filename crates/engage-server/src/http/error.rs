@@ -10,6 +10,7 @@ use engage_core::CoreError;
 
 use crate::crypto::CryptoError;
 use crate::store::StoreError;
+use crate::whatsapp::WhatsAppError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -42,6 +43,23 @@ pub enum ApiError {
     PayloadTooLarge { limit: usize },
     #[error("{message}")]
     UnsupportedMediaType { message: String },
+    /// 403: understood and refused (names the field).
+    #[error("{message}")]
+    Forbidden {
+        code: &'static str,
+        message: String,
+        field: Option<&'static str>,
+    },
+    /// 401 of a signed webhook whose `X-Hub-Signature-256` is missing or wrong (no bearer
+    /// challenge: the caller is Meta, not a token holder).
+    #[error("{message}")]
+    BadSignature { code: &'static str, message: String },
+    /// 502: Meta's Graph API refused or failed; its code as `whatsapp_<code>`.
+    #[error("{message}")]
+    Upstream { code: String, message: String },
+    /// 503: something this endpoint needs is not configured on this server.
+    #[error("{message}")]
+    NotConfigured { code: &'static str, message: String },
     #[error("this endpoint does not accept this HTTP method; see GET /openapi.json")]
     MethodNotAllowed,
     #[error("the database cannot be reached right now; retry shortly")]
@@ -110,6 +128,10 @@ impl ApiError {
             ApiError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            ApiError::BadSignature { .. } => StatusCode::UNAUTHORIZED,
+            ApiError::Upstream { .. } => StatusCode::BAD_GATEWAY,
+            ApiError::NotConfigured { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::DatabaseUnavailable
             | ApiError::SchemaNotCurrent { .. }
@@ -125,8 +147,19 @@ impl ApiError {
             ApiError::Domain(error) => return error.to_api_error(),
             ApiError::BadRequest { code, .. }
             | ApiError::NotFound { code, .. }
-            | ApiError::Unauthorized { code, .. } => (*code, None),
-            ApiError::Conflict { code, field, .. } => (*code, field.map(str::to_owned)),
+            | ApiError::Unauthorized { code, .. }
+            | ApiError::NotConfigured { code, .. } => (*code, None),
+            ApiError::Conflict { code, field, .. } | ApiError::Forbidden { code, field, .. } => {
+                (*code, field.map(str::to_owned))
+            }
+            ApiError::BadSignature { code, .. } => (*code, Some("X-Hub-Signature-256".to_owned())),
+            ApiError::Upstream { code, message } => {
+                return wire::ApiError {
+                    code: code.clone(),
+                    message: message.clone(),
+                    field: None,
+                }
+            }
             ApiError::PayloadTooLarge { .. } => ("payload_too_large", None),
             ApiError::UnsupportedMediaType { .. } => ("unsupported_media_type", None),
             ApiError::MethodNotAllowed => ("method_not_allowed", None),
@@ -221,6 +254,32 @@ impl From<crate::error::ServerError> for ApiError {
         match error {
             crate::error::ServerError::Store(error) => ApiError::from(error),
             other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+/// The one mapping of the whatsapp_cloud operations' failures onto the API's refusals.
+impl From<WhatsAppError> for ApiError {
+    fn from(error: WhatsAppError) -> Self {
+        let code = error.static_code();
+        let field = error.field();
+        match error {
+            WhatsAppError::InvalidInput { field, message } => ApiError::Invalid {
+                code,
+                message,
+                field: Some(field.to_owned()),
+            },
+            WhatsAppError::PhoneNumberIdTaken { .. }
+            | WhatsAppError::NoCloudSender
+            | WhatsAppError::Store(StoreError::SenderPhoneTaken) => {
+                ApiError::conflict(code, field, error.to_string())
+            }
+            WhatsAppError::Graph(_) => ApiError::Upstream {
+                code: error.code(),
+                message: error.to_string(),
+            },
+            WhatsAppError::Store(error) => ApiError::from(error),
+            WhatsAppError::Crypto(error) => ApiError::from(error),
         }
     }
 }

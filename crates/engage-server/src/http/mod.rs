@@ -1,5 +1,6 @@
-//! The HTTP API: one `router()` per domain merged here, the shared [`AppState`], and the
-//! OpenAPI document served at `GET /openapi.json`.
+//! The HTTP API — every route of the product, WhatsApp webhooks included: one `router()` per
+//! domain merged here, the shared [`AppState`], and the OpenAPI document served at
+//! `GET /openapi.json`. Every handler answers refusals with the one [`error::ApiError`].
 
 mod auth;
 mod cache;
@@ -13,6 +14,7 @@ mod oauth;
 mod openapi;
 mod password;
 mod send;
+mod whatsapp;
 
 use std::ops::Deref;
 use std::sync::Arc;
@@ -27,10 +29,11 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 use uuid::Uuid;
 
-use crate::config::Limits;
+use crate::config::{Limits, WhatsAppConfig};
 use crate::crypto::SecretKey;
 use crate::store::writer::MessageWriter;
 use crate::store::{SendTarget, Store, StoreError, TokenKind};
+use crate::whatsapp::GraphClient;
 use cache::TtlCache;
 use error::ApiError;
 use extractor::ApiClientAuth;
@@ -60,6 +63,10 @@ pub struct Inner {
     pub secret_key: SecretKey,
     /// Base URL without a trailing slash, e.g. `http://127.0.0.1:8787`.
     pub public_url: String,
+    /// The server-wide webhook secrets and the Graph API settings.
+    pub whatsapp: WhatsAppConfig,
+    /// The Graph API at `whatsapp.graph_url` (one connection pool for every sync).
+    pub graph: GraphClient,
     /// Sign-in password checks, bounded (see [`PasswordGate`]).
     pub passwords: PasswordGate,
     client_tokens: TtlCache<[u8; 32], (ApiClientAuth, i64)>,
@@ -83,6 +90,7 @@ impl AppState {
         writer: MessageWriter,
         secret_key: SecretKey,
         public_url: String,
+        whatsapp: WhatsAppConfig,
         limits: &Limits,
     ) -> Self {
         AppState(Arc::new(Inner {
@@ -90,6 +98,8 @@ impl AppState {
             writer,
             secret_key,
             public_url: public_url.trim_end_matches('/').to_owned(),
+            graph: GraphClient::from_config(&whatsapp),
+            whatsapp,
             passwords: PasswordGate::new(limits),
             client_tokens: TtlCache::new(CACHE_TTL, 100_000),
             send_contexts: TtlCache::new(CACHE_TTL, 10_000),
@@ -212,7 +222,7 @@ pub fn router(state: AppState) -> Router {
         .merge(campaigns::router())
         .merge(send::router())
         .merge(messages::router())
-        .merge(crate::whatsapp::http::router())
+        .merge(whatsapp::router())
         .route_layer(axum::middleware::from_fn(track_request))
         .fallback(|| async {
             ApiError::not_found("route_not_found", "no such endpoint; see GET /openapi.json")

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{auth, campaigns, catalog, health, messages, oauth, send};
+use super::{auth, campaigns, catalog, health, messages, oauth, send, whatsapp};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -21,9 +21,8 @@ use super::{auth, campaigns, catalog, health, messages, oauth, send};
         campaigns::list_messages,
         send::send_messages,
         messages::get_message,
-        crate::whatsapp::http::verify, crate::whatsapp::http::notify,
-        crate::whatsapp::http::create_sender, crate::whatsapp::http::sync,
-        crate::whatsapp::http::set_settings,
+        whatsapp::verify, whatsapp::notify, whatsapp::create_sender, whatsapp::sync,
+        whatsapp::set_settings,
     ),
     components(schemas(
         engage_core::wire::BatchSendRequest,

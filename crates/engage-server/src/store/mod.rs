@@ -19,6 +19,7 @@ pub mod name_keys;
 mod notify;
 mod pacing;
 mod schema;
+pub mod secrets;
 mod senders;
 pub mod sessions;
 mod templates;

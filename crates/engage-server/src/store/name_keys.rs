@@ -155,7 +155,7 @@ mod tests {
                 name: "S",
                 phone: "+5511987654321",
                 status: engage_core::wire::SenderStatus::Active,
-                provider: "sandbox",
+                provider: engage_core::wire::ProviderKind::Sandbox,
             })
             .await
             .unwrap();

@@ -8,7 +8,7 @@
 
 use sqlx::migrate::Migrator;
 
-use super::{on_pool, Backend, Store, StoreError};
+use super::{on_pool, Backend, Pool, Store, StoreError};
 
 static SQLITE: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES: Migrator = sqlx::migrate!("./migrations/postgres");
@@ -91,10 +91,32 @@ impl Store {
     /// Applies the pending migrations (idempotent; safe from several instances at once).
     pub async fn migrate(&self) -> Result<MigrationReport, StoreError> {
         self.check_schema_not_newer().await?;
-        let before = self.applied_versions().await?;
-        let migrator = migrator(self.backend());
-        on_pool!(self, pool => migrator.run(pool).await)?;
-        let after = self.applied_versions().await?;
+        let (before, after) = match &self.pool {
+            Pool::Sqlite(pool) => {
+                let before = self.applied_versions().await?;
+                // On a connection, not through `Acquire`: sqlx's `Acquire` for a pool is not
+                // `Send` for every lifetime, which the desktop app's command futures need.
+                let mut conn = pool.acquire().await?;
+                SQLITE.run_direct(&mut *conn).await?;
+                drop(conn);
+                (before, self.applied_versions().await?)
+            }
+            Pool::Postgres(pool) => {
+                // Hold one advisory lock around reading, migrating and reading again, so that
+                // concurrent runs see each other's work and each reports what it applied.
+                let mut conn = pool.acquire().await?;
+                sqlx::query("SELECT pg_advisory_lock($1)")
+                    .bind(MIGRATE_LOCK)
+                    .execute(&mut *conn)
+                    .await?;
+                let result = migrate_postgres(&mut conn).await;
+                sqlx::query("SELECT pg_advisory_unlock($1)")
+                    .bind(MIGRATE_LOCK)
+                    .execute(&mut *conn)
+                    .await?;
+                result?
+            }
+        };
         Ok(MigrationReport {
             backend: match self.backend() {
                 Backend::Sqlite => "sqlite",
@@ -108,6 +130,35 @@ impl Store {
             version: after.into_iter().max().unwrap_or(0),
         })
     }
+}
+
+/// The advisory lock key of `migrate` (any constant of ours; sqlx takes its own inside).
+const MIGRATE_LOCK: i64 = 0x656e_6761_6765; // "engage"
+
+/// Migrates on `conn` (holding the lock) → the versions applied before and after.
+async fn migrate_postgres(
+    conn: &mut sqlx::PgConnection,
+) -> Result<(Vec<i64>, Vec<i64>), StoreError> {
+    let before = pg_versions(conn).await?;
+    POSTGRES.run_direct(&mut *conn).await?;
+    Ok((before, pg_versions(conn).await?))
+}
+
+async fn pg_versions(conn: &mut sqlx::PgConnection) -> Result<Vec<i64>, StoreError> {
+    let exists: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM information_schema.tables
+         WHERE table_schema = current_schema() AND table_name = '_sqlx_migrations'",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if exists == 0 {
+        return Ok(Vec::new());
+    }
+    Ok(
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
+            .fetch_all(&mut *conn)
+            .await?,
+    )
 }
 
 #[cfg(test)]

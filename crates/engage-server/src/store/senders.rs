@@ -1,4 +1,4 @@
-use engage_core::wire::{Sender, SenderStatus};
+use engage_core::wire::{ProviderKind, Sender, SenderStatus};
 use sqlx::FromRow;
 use uuid::Uuid;
 
@@ -10,7 +10,7 @@ pub struct NewSender<'a> {
     /// E.164.
     pub phone: &'a str,
     pub status: SenderStatus,
-    pub provider: &'a str,
+    pub provider: ProviderKind,
 }
 
 #[derive(FromRow)]
@@ -53,7 +53,7 @@ impl Store {
         .bind(sender.name)
         .bind(sender.phone)
         .bind(enum_str(&sender.status))
-        .bind(sender.provider)
+        .bind(enum_str(&sender.provider))
         .bind(now_ms())
         .execute(pool)
         .await.map(|done| done.rows_affected()))

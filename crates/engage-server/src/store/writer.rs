@@ -331,7 +331,9 @@ async fn commit_group(store: &Store, jobs: &[SendJob]) -> Result<Vec<WriteOutcom
 
 #[cfg(test)]
 mod tests {
-    use engage_core::wire::{CampaignType, MessageError, MessageStatus, SenderStatus};
+    use engage_core::wire::{
+        CampaignType, MessageError, MessageStatus, ProviderKind, SenderStatus,
+    };
     use uuid::Uuid;
 
     use super::*;
@@ -357,7 +359,7 @@ mod tests {
                 name: "S",
                 phone: "+5511987654321",
                 status: SenderStatus::Active,
-                provider: "sandbox",
+                provider: ProviderKind::Sandbox,
             })
             .await
             .unwrap();

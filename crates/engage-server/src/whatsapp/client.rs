@@ -14,8 +14,9 @@ use serde_json::Value;
 use time::format_description::well_known::Rfc2822;
 use time::OffsetDateTime;
 
+use crate::config::WhatsAppConfig;
+
 use super::payload::TemplateMessage;
-use super::{DEFAULT_GRAPH_URL, GRAPH_URL_ENV};
 
 /// Timeout of one Graph API call.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
@@ -269,13 +270,9 @@ impl GraphClient {
         GraphClient { http, base_url }
     }
 
-    /// At `ENGAGE_WHATSAPP_GRAPH_URL`, else Meta's [`DEFAULT_GRAPH_URL`].
-    pub fn from_env() -> Self {
-        let base = std::env::var(GRAPH_URL_ENV)
-            .ok()
-            .filter(|v| !v.trim().is_empty())
-            .unwrap_or_else(|| DEFAULT_GRAPH_URL.to_owned());
-        GraphClient::new(base)
+    /// At the configured Graph URL (Meta's [`super::DEFAULT_GRAPH_URL`] unless set otherwise).
+    pub fn from_config(config: &WhatsAppConfig) -> Self {
+        GraphClient::new(config.graph_url.clone())
     }
 
     pub fn base_url(&self) -> &str {

@@ -8,17 +8,20 @@
 //! - [`webhook`]: `X-Hub-Signature-256` verification, the subscription handshake and the
 //!   parsing of status and template-status notifications.
 //! - [`pacing`]: per-sender throughput and per-recipient spacing, over an injected clock.
+//! - [`provider`]: the delivery side; [`senders`] and [`sync`]: sender set-up and "Sync from
+//!   WhatsApp". Their HTTP routes are in `crate::http::whatsapp`, their admin commands in
+//!   `crate::cli::whatsapp`; their settings come in as a [`WhatsAppConfig`].
 
-pub mod cli;
 pub mod client;
 mod error;
-pub mod http;
 pub mod pacing;
 pub mod payload;
 pub mod provider;
 pub mod senders;
 pub mod sync;
 pub mod webhook;
+
+use crate::config::WhatsAppConfig;
 
 pub use client::{GraphClient, GraphError, MetaPhoneNumber, MetaTemplateRecord, SendOutcome};
 pub use error::WhatsAppError;
@@ -29,51 +32,19 @@ pub use webhook::{
     WebhookEvent,
 };
 
-/// Meta's Graph API, at the version this provider speaks.
-pub const DEFAULT_GRAPH_URL: &str = "https://graph.facebook.com/v23.0";
-/// Overrides [`DEFAULT_GRAPH_URL`] (tests and staging point it at a stand-in).
-pub const GRAPH_URL_ENV: &str = "ENGAGE_WHATSAPP_GRAPH_URL";
-/// Key of the `X-Hub-Signature-256` HMAC (the Meta app secret).
-pub const APP_SECRET_ENV: &str = "ENGAGE_WHATSAPP_APP_SECRET";
-/// Token Meta echoes in the subscription handshake.
-pub const VERIFY_TOKEN_ENV: &str = "ENGAGE_WHATSAPP_VERIFY_TOKEN";
+pub use crate::config::DEFAULT_GRAPH_URL;
+
 /// Name of the provider in `senders.provider`.
 pub const PROVIDER_NAME: &str = "whatsapp_cloud";
 
-/// Messages per second of senders without their own rate (default 80).
-pub const RATE_ENV: &str = "ENGAGE_WHATSAPP_RATE_PER_SECOND";
-/// Minimum milliseconds between two messages of one sender to one recipient (default 6000).
-pub const RECIPIENT_INTERVAL_ENV: &str = "ENGAGE_WHATSAPP_RECIPIENT_INTERVAL_MS";
-
-/// First retry delay of a transient Cloud API failure, in ms (doubling per attempt, with
-/// jitter); default: the worker's backoff (2 s, 4 s, ...).
-pub const RETRY_BASE_ENV: &str = "ENGAGE_WHATSAPP_RETRY_BASE_MS";
-
-/// Pacing from [`RATE_ENV`] and [`RECIPIENT_INTERVAL_ENV`], else Meta's defaults.
-pub fn pacing_from_env() -> PacingConfig {
-    let mut config = PacingConfig::default();
-    let read = |name: &str| {
-        std::env::var(name)
-            .ok()
-            .and_then(|v| v.trim().parse::<u64>().ok())
-    };
-    if let Some(rate) = read(RATE_ENV).and_then(|r| u32::try_from(r).ok()) {
-        config.default_rate_per_second = rate.max(1);
+/// Pacing from the configuration, else Meta's defaults.
+pub fn pacing(config: &WhatsAppConfig) -> PacingConfig {
+    let mut pacing = PacingConfig::default();
+    if let Some(rate) = config.rate_per_second {
+        pacing.default_rate_per_second = rate.max(1);
     }
-    if let Some(ms) = read(RECIPIENT_INTERVAL_ENV) {
-        config.recipient_interval = std::time::Duration::from_millis(ms);
+    if let Some(interval) = config.recipient_interval {
+        pacing.recipient_interval = interval;
     }
-    config
-}
-
-/// The worker's retry policy, with its first delay from [`RETRY_BASE_ENV`] when set.
-pub fn retry_policy_from_env() -> crate::worker::RetryPolicy {
-    let mut policy = crate::worker::RetryPolicy::default();
-    if let Some(base) = std::env::var(RETRY_BASE_ENV)
-        .ok()
-        .and_then(|v| v.trim().parse::<i64>().ok())
-    {
-        policy.base_ms = base.max(1);
-    }
-    policy
+    pacing
 }

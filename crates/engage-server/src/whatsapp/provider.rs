@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use engage_core::wire::{MessageStatus, ProviderKind, TemplateStatus};
 
+use crate::config::WhatsAppConfig;
 use crate::crypto::SecretKey;
 use crate::store::{now_ms, Backend, Store};
 use crate::worker::{OutboundMessage, Provider, ProviderError, ProviderReceipt, SandboxProvider};
@@ -261,13 +262,13 @@ impl Providers {
         }
     }
 
-    /// Graph API at `ENGAGE_WHATSAPP_GRAPH_URL`, pacing from the environment.
-    pub fn from_env(store: Store, key: SecretKey) -> Self {
+    /// The Graph API and pacing as configured (retries are the worker's).
+    pub fn from_config(store: Store, key: SecretKey, config: &WhatsAppConfig) -> Self {
         Providers::new(CloudProvider::new(
             store,
             key,
-            GraphClient::from_env(),
-            super::pacing_from_env(),
+            GraphClient::from_config(config),
+            super::pacing(config),
         ))
     }
 }

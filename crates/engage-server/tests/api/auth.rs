@@ -110,11 +110,11 @@ async fn reusing_a_rotated_refresh_token_ends_the_whole_session() {
 async fn a_session_ended_through_one_server_is_refused_by_another_on_the_same_database() {
     let app = spawn_app().await;
     let second_server = engage_server::start(engage_server::ServerConfig {
-        database_url: app.database_url.clone(),
         listen: "127.0.0.1:0".parse().unwrap(),
-        public_url: None,
-        secret_key: engage_server::SecretKeySource::Env(app.secret_key_b64.clone()),
-        limits: engage_server::Limits::default(),
+        ..engage_server::ServerConfig::new(
+            app.database_url.clone(),
+            engage_server::SecretKeySource::Env(app.secret_key_b64.clone()),
+        )
     })
     .await
     .unwrap();

@@ -464,3 +464,49 @@ async fn a_wrong_postgresql_password_is_named_without_revealing_either_password(
         "{stderr}"
     );
 }
+
+#[tokio::test]
+async fn migrate_applies_every_migration_once_and_then_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, _) = crate::helpers::fresh_database(dir.path());
+    let key = random_secret_key_b64();
+    let first = cli_json(&run_cli(&url, &key, dir.path(), &["migrate"], None));
+    let applied = first["applied"].as_array().expect("applied").len() as i64;
+    assert!(applied >= 4, "{first:?}");
+    assert_eq!(first["version"].as_i64(), Some(applied));
+    let second = cli_json(&run_cli(&url, &key, dir.path(), &["migrate"], None));
+    assert_eq!(second["applied"].as_array().map(Vec::len), Some(0));
+    assert_eq!(second["version"], first["version"]);
+}
+
+/// PostgreSQL only: several instances share one database there (an advisory lock serialises
+/// their migrations); a SQLite file has one server.
+#[tokio::test]
+async fn concurrent_migrations_on_postgresql_apply_each_migration_once() {
+    if !crate::helpers::on_postgres() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (url, _) = crate::helpers::fresh_database(dir.path());
+    let key = random_secret_key_b64();
+    let runs: Vec<_> = (0..3)
+        .map(|_| {
+            let (url, key, home) = (url.clone(), key.clone(), dir.path().to_path_buf());
+            std::thread::spawn(move || run_cli(&url, &key, &home, &["migrate"], None))
+        })
+        .collect();
+    let mut applied = 0;
+    for run in runs {
+        let output = run.join().unwrap();
+        applied += cli_json(&output)["applied"]
+            .as_array()
+            .expect("applied")
+            .len();
+    }
+    let again = cli_json(&run_cli(&url, &key, dir.path(), &["migrate"], None));
+    assert_eq!(
+        applied as i64,
+        again["version"].as_i64().unwrap(),
+        "each migration once"
+    );
+}

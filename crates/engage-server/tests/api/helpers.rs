@@ -96,11 +96,12 @@ pub async fn spawn_app_with(limits: engage_server::Limits) -> TestApp {
     let (database_url, db_path) = fresh_database(dir.path());
     let secret_key_b64 = random_secret_key_b64();
     let server = engage_server::start(ServerConfig {
-        database_url: database_url.clone(),
         listen: "127.0.0.1:0".parse().expect("addr"),
-        public_url: None,
-        secret_key: SecretKeySource::Env(secret_key_b64.clone()),
         limits,
+        ..ServerConfig::new(
+            database_url.clone(),
+            SecretKeySource::Env(secret_key_b64.clone()),
+        )
     })
     .await
     .expect("server starts");
@@ -140,11 +141,11 @@ impl TestApp {
             server.shutdown().await;
         }
         let server = engage_server::start(ServerConfig {
-            database_url: self.database_url.clone(),
             listen: "127.0.0.1:0".parse().expect("addr"),
-            public_url: None,
-            secret_key: SecretKeySource::Env(self.secret_key_b64.clone()),
-            limits: engage_server::Limits::default(),
+            ..ServerConfig::new(
+                self.database_url.clone(),
+                SecretKeySource::Env(self.secret_key_b64.clone()),
+            )
         })
         .await
         .expect("server restarts");
@@ -430,27 +431,28 @@ pub fn encode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-/// Runs the real `engage-server` binary with an isolated environment.
-pub fn run_cli(
-    database_url: &str,
-    secret_key_b64: &str,
-    home: &std::path::Path,
-    args: &[&str],
-    stdin: Option<&str>,
-) -> Output {
-    use std::io::Write as _;
+/// The real `engage-server` binary with an isolated environment: no `ENGAGE_*` setting is
+/// inherited, `HOME` and the data directory are under `home`, and it runs in `home`.
+pub fn cli_command(home: &std::path::Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_engage-server"));
-    cmd.args(args)
-        .env("ENGAGE_DATABASE_URL", database_url)
-        .env("ENGAGE_SECRET_KEY", secret_key_b64)
-        .env("HOME", home)
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("ENGAGE_") {
+            cmd.env_remove(name);
+        }
+    }
+    cmd.env("HOME", home)
         .env("XDG_DATA_HOME", home.join("xdg-data"))
         .env("NO_COLOR", "1")
-        .env_remove("ENGAGE_LISTEN")
-        .env_remove("ENGAGE_PUBLIC_URL")
+        .current_dir(home)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    cmd
+}
+
+/// Runs `cmd`, writing `stdin` (if any) to it; its output.
+pub fn run_command(mut cmd: Command, stdin: Option<&str>) -> Output {
+    use std::io::Write as _;
     let mut child = cmd.spawn().expect("engage-server runs");
     {
         let mut input = child.stdin.take().expect("stdin");
@@ -459,6 +461,21 @@ pub fn run_cli(
         }
     }
     child.wait_with_output().expect("engage-server exits")
+}
+
+/// Runs the real `engage-server` binary with an isolated environment, this database and key.
+pub fn run_cli(
+    database_url: &str,
+    secret_key_b64: &str,
+    home: &std::path::Path,
+    args: &[&str],
+    stdin: Option<&str>,
+) -> Output {
+    let mut cmd = cli_command(home);
+    cmd.args(args)
+        .env("ENGAGE_DATABASE_URL", database_url)
+        .env("ENGAGE_SECRET_KEY", secret_key_b64);
+    run_command(cmd, stdin)
 }
 
 /// Stdout must be exactly one JSON object, exit 0.

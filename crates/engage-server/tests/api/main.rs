@@ -17,5 +17,6 @@ mod idempotency;
 mod oauth;
 #[path = "../support/pg.rs"]
 mod pg;
+mod secrets;
 mod send;
 mod service;

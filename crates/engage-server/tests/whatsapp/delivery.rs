@@ -7,12 +7,11 @@ use serde_json::json;
 
 use crate::graph_stub::Failure;
 use crate::harness::{
-    serial, status_notification, variables, Options, Setup, ACCESS_TOKEN, PHONE_NUMBER_ID,
+    status_notification, variables, Options, Setup, ACCESS_TOKEN, PHONE_NUMBER_ID,
 };
 
 #[tokio::test]
 async fn an_accepted_message_arrives_in_metas_format_and_webhooks_move_it_to_read() {
-    let _env = serial().await;
     let app = Setup::new(Options::default()).await;
 
     let id = app.send_ok("+55 11 98765-4321", "Ana").await;
@@ -62,7 +61,6 @@ async fn an_accepted_message_arrives_in_metas_format_and_webhooks_move_it_to_rea
 
 #[tokio::test]
 async fn late_and_repeated_statuses_never_move_a_message_backwards() {
-    let _env = serial().await;
     let app = Setup::new(Options::default()).await;
     let id = app.send_ok("+5511987650001", "Bia").await;
     app.wait_status(id, MessageStatus::Sent).await;
@@ -97,7 +95,6 @@ async fn late_and_repeated_statuses_never_move_a_message_backwards() {
 
 #[tokio::test]
 async fn a_failed_status_stores_metas_code_and_reason() {
-    let _env = serial().await;
     let app = Setup::new(Options::default()).await;
     let id = app.send_ok("+5511987650002", "Caio").await;
     app.wait_status(id, MessageStatus::Sent).await;
@@ -122,7 +119,6 @@ async fn a_failed_status_stores_metas_code_and_reason() {
 
 #[tokio::test]
 async fn unknown_message_ids_are_acknowledged_and_ignored() {
-    let _env = serial().await;
     let app = Setup::new(Options::default()).await;
     let response = app
         .webhook(&status_notification(&[(
@@ -139,7 +135,6 @@ async fn unknown_message_ids_are_acknowledged_and_ignored() {
 
 #[tokio::test]
 async fn a_permanent_error_fails_the_message_at_once_with_metas_code_and_message() {
-    let _env = serial().await;
     let app = Setup::new(Options::default()).await;
     app.stub.fail_next(
         1,
@@ -174,7 +169,6 @@ async fn a_permanent_error_fails_the_message_at_once_with_metas_code_and_message
 
 #[tokio::test]
 async fn transient_errors_are_retried_until_meta_accepts() {
-    let _env = serial().await;
     let app = Setup::new(Options::default()).await;
     app.stub.fail_next(1, Failure::throughput());
     app.stub.fail_next(
@@ -199,7 +193,6 @@ async fn transient_errors_are_retried_until_meta_accepts() {
 
 #[tokio::test]
 async fn retry_after_is_honoured_before_the_next_attempt() {
-    let _env = serial().await;
     let app = Setup::new(Options::default()).await;
     app.stub.fail_next(
         1,
@@ -235,7 +228,6 @@ async fn retry_after_is_honoured_before_the_next_attempt() {
 
 #[tokio::test]
 async fn an_invalid_token_fails_the_message_with_code_190() {
-    let _env = serial().await;
     let app = Setup::new(Options::default()).await;
     app.stub.require_token("EAA-rotated-token");
     let id = app.send_ok("+5511987650006", "Gil").await;
@@ -246,7 +238,6 @@ async fn an_invalid_token_fails_the_message_with_code_190() {
 
 #[tokio::test]
 async fn a_variable_mismatch_is_refused_at_the_api_and_never_sent() {
-    let _env = serial().await;
     let app = Setup::new(Options::default()).await;
     let mut vars = variables("Ana");
     vars.as_object_mut().unwrap().remove("button_0");

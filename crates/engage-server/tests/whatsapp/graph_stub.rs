@@ -156,7 +156,8 @@ impl GraphStub {
         GraphStub { addr, state, task }
     }
 
-    /// What `ENGAGE_WHATSAPP_GRAPH_URL` should be: `http://127.0.0.1:<port>/v23.0`.
+    /// The Graph URL to configure (`WhatsAppConfig::graph_url`, `ENGAGE_WHATSAPP_GRAPH_URL`):
+    /// `http://127.0.0.1:<port>/v23.0`.
     pub fn base_url(&self) -> String {
         format!("http://{}/{VERSION}", self.addr)
     }

@@ -2,18 +2,16 @@
 //! [`GraphStub`], with the demo workspace seeded and a whatsapp_cloud sender, a template
 //! and a campaign set up through the staff API.
 //!
-//! The Graph URL and webhook settings are process environment variables read when the
-//! server starts (and by the sync endpoint), so tests using a server hold [`serial`] for
-//! their whole run.
+//! Each server gets its own configuration (its Graph stub, webhook secrets, pacing and
+//! retries), so the tests run in parallel.
 
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use engage_core::wire::{Message, MessageStatus};
 use engage_server::demo::DemoCredentials;
 use engage_server::store::{NewTemplate, Store};
-use engage_server::{RunningServer, SecretKeySource, ServerConfig};
+use engage_server::{RunningServer, SecretKeySource, ServerConfig, WhatsAppConfig};
 use rand::RngCore as _;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -30,14 +28,6 @@ pub const WABA_ID: &str = "102290129340398";
 pub const META_TEMPLATE_ID: &str = "1689556908129832";
 /// A poll gives up after this long: a safety net against hangs, not a measurement.
 pub const DEADLINE: Duration = Duration::from_secs(30);
-
-/// Serialises the tests that start a server (they share the process environment).
-pub async fn serial() -> tokio::sync::MutexGuard<'static, ()> {
-    static LOCK: OnceLock<tokio::sync::Mutex<()>> = OnceLock::new();
-    LOCK.get_or_init(|| tokio::sync::Mutex::new(()))
-        .lock()
-        .await
-}
 
 /// Meta's object of the template the harness campaign sends.
 pub fn meta_template() -> Value {
@@ -68,6 +58,7 @@ pub struct Setup {
     pub base_url: String,
     pub database_url: String,
     pub secret_key_b64: String,
+    pub whatsapp: WhatsAppConfig,
     pub creds: DemoCredentials,
     pub http: reqwest::Client,
     pub staff_token: String,
@@ -83,6 +74,8 @@ pub struct Options {
     pub rate_per_second: Option<u32>,
     pub recipient_interval_ms: u64,
     pub retry_base_ms: u64,
+    /// The server's webhook verify token.
+    pub verify_token: &'static str,
 }
 
 impl Default for Options {
@@ -91,32 +84,29 @@ impl Default for Options {
             rate_per_second: None,
             recipient_interval_ms: 6_000,
             retry_base_ms: 50,
+            verify_token: VERIFY_TOKEN,
         }
     }
 }
 
-fn set_env(stub: &GraphStub, options: &Options) {
-    // Safety of set_var: the tests that read these hold `serial()`.
-    std::env::set_var("ENGAGE_WHATSAPP_GRAPH_URL", stub.base_url());
-    std::env::set_var("ENGAGE_WHATSAPP_APP_SECRET", APP_SECRET);
-    std::env::set_var("ENGAGE_WHATSAPP_VERIFY_TOKEN", VERIFY_TOKEN);
-    std::env::set_var(
-        "ENGAGE_WHATSAPP_RECIPIENT_INTERVAL_MS",
-        options.recipient_interval_ms.to_string(),
-    );
-    std::env::set_var(
-        "ENGAGE_WHATSAPP_RETRY_BASE_MS",
-        options.retry_base_ms.to_string(),
-    );
+/// The whatsapp_cloud settings of a harness server: the stub, the harness's webhook
+/// secrets, the options' pacing and retries.
+pub fn whatsapp_config(stub: &GraphStub, options: &Options) -> WhatsAppConfig {
+    WhatsAppConfig {
+        graph_url: stub.base_url(),
+        app_secret: Some(APP_SECRET.to_owned()),
+        verify_token: Some(options.verify_token.to_owned()),
+        rate_per_second: None,
+        recipient_interval: Some(Duration::from_millis(options.recipient_interval_ms)),
+        retry_base: Some(Duration::from_millis(options.retry_base_ms)),
+    }
 }
 
-async fn start_server(database_url: &str, key: &str) -> RunningServer {
+async fn start_server(database_url: &str, key: &str, whatsapp: &WhatsAppConfig) -> RunningServer {
     engage_server::start(ServerConfig {
-        database_url: database_url.to_owned(),
         listen: "127.0.0.1:0".parse().unwrap(),
-        public_url: None,
-        secret_key: SecretKeySource::Env(key.to_owned()),
-        limits: engage_server::Limits::default(),
+        whatsapp: whatsapp.clone(),
+        ..ServerConfig::new(database_url, SecretKeySource::Env(key.to_owned()))
     })
     .await
     .expect("server starts")
@@ -127,7 +117,7 @@ impl Setup {
         let stub = GraphStub::start().await;
         stub.require_token(ACCESS_TOKEN);
         stub.set_templates(vec![meta_template()], 25);
-        set_env(&stub, &options);
+        let whatsapp = whatsapp_config(&stub, &options);
 
         let dir = tempfile::tempdir().unwrap();
         let database_url = format!(
@@ -137,7 +127,7 @@ impl Setup {
         let mut key = [0u8; 32];
         rand::thread_rng().fill_bytes(&mut key);
         let secret_key_b64 = base64::engine::general_purpose::STANDARD.encode(key);
-        let server = start_server(&database_url, &secret_key_b64).await;
+        let server = start_server(&database_url, &secret_key_b64, &whatsapp).await;
         let creds = engage_server::demo::seed_demo(
             &database_url,
             &SecretKeySource::Env(secret_key_b64.clone()),
@@ -241,6 +231,7 @@ impl Setup {
             base_url,
             database_url,
             secret_key_b64,
+            whatsapp,
             creds,
             http,
             staff_token,
@@ -341,7 +332,7 @@ impl Setup {
         if let Some(server) = self.server.take() {
             server.shutdown().await;
         }
-        let server = start_server(&self.database_url, &self.secret_key_b64).await;
+        let server = start_server(&self.database_url, &self.secret_key_b64, &self.whatsapp).await;
         self.base_url = server.base_url();
         self.server = Some(server);
     }

@@ -2,6 +2,7 @@
 //! ([`graph_stub`]): exact payloads, Meta's error answers, paging.
 
 mod client;
+mod config;
 mod delivery;
 mod graph_stub;
 mod harness;

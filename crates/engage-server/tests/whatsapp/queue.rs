@@ -6,11 +6,10 @@ use engage_core::wire::MessageStatus;
 use engage_server::store::Store;
 use uuid::Uuid;
 
-use crate::harness::{serial, Options, Setup};
+use crate::harness::{Options, Setup};
 
 #[tokio::test]
 async fn a_sender_never_exceeds_its_rate_in_any_second() {
-    let _env = serial().await;
     let app = Setup::new(Options {
         rate_per_second: Some(5),
         ..Options::default()
@@ -45,7 +44,6 @@ async fn a_sender_never_exceeds_its_rate_in_any_second() {
 
 #[tokio::test]
 async fn messages_to_one_recipient_are_spaced_by_the_minimum_interval() {
-    let _env = serial().await;
     let app = Setup::new(Options {
         recipient_interval_ms: 400,
         ..Options::default()
@@ -104,7 +102,6 @@ async fn leased_message(app: &Setup, store: &Store, to: &str, lease_until: i64) 
 
 #[tokio::test]
 async fn a_lease_left_by_a_killed_worker_is_reclaimed_and_sent_once() {
-    let _env = serial().await;
     let mut app = Setup::new(Options::default()).await;
     let store = Store::connect(&app.database_url).await.unwrap();
     let now = engage_server::store::now_ms();

@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::harness::{meta_template, serial, Options, Setup, PHONE_NUMBER_ID, WABA_ID};
+use crate::harness::{meta_template, Options, Setup, PHONE_NUMBER_ID, WABA_ID};
 
 fn numbered_templates(count: usize) -> Vec<Value> {
     (0..count)
@@ -64,7 +64,6 @@ async fn senders(app: &Setup) -> Vec<Value> {
 
 #[tokio::test]
 async fn a_sync_fetches_every_page_and_adds_updates_and_retires() {
-    let _env = serial().await;
     let app = Setup::new(Options::default()).await;
     let mut listed = vec![meta_template()];
     listed.extend(numbered_templates(55));
@@ -142,7 +141,6 @@ async fn a_sync_fetches_every_page_and_adds_updates_and_retires() {
 
 #[tokio::test]
 async fn a_sync_error_from_meta_is_reported_with_its_code() {
-    let _env = serial().await;
     let app = Setup::new(Options::default()).await;
     app.stub.require_token("EAA-another");
     let (status, body) = sync(&app).await;
@@ -192,7 +190,6 @@ async fn cli(app: &Setup, args: &[&str], stdin: &str) -> (bool, Value, String) {
 
 #[tokio::test]
 async fn the_cli_creates_a_cloud_sender_with_the_token_from_stdin_and_syncs() {
-    let _env = serial().await;
     let app = Setup::new(Options::default()).await;
     let workspace = app.creds.workspace_id.to_string();
 

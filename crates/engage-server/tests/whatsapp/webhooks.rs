@@ -6,13 +6,11 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::harness::{
-    serial, status_notification, template_notification, variables, Options, Setup, APP_SECRET,
-    VERIFY_TOKEN,
+    status_notification, template_notification, variables, Options, Setup, APP_SECRET, VERIFY_TOKEN,
 };
 
 #[tokio::test]
 async fn the_handshake_echoes_the_challenge_only_for_the_verify_token() {
-    let _env = serial().await;
     let app = Setup::new(Options::default()).await;
     let ok = app
         .http
@@ -58,7 +56,6 @@ async fn assert_refused(app: &Setup, body: &[u8], signature: Option<String>, cod
 
 #[tokio::test]
 async fn unsigned_wrongly_signed_or_altered_notifications_get_401_and_change_nothing() {
-    let _env = serial().await;
     let app = Setup::new(Options::default()).await;
     let (id, body) = sent_message(&app, "+5511987651001").await;
     let before = app.message(id).await;
@@ -104,7 +101,6 @@ async fn unsigned_wrongly_signed_or_altered_notifications_get_401_and_change_not
 
 #[tokio::test]
 async fn a_non_ascii_body_is_verified_over_its_raw_bytes() {
-    let _env = serial().await;
     let app = Setup::new(Options::default()).await;
     let (id, _) = sent_message(&app, "+5511987651002").await;
     let (wamid, _, _) = app.stub.accepted()[0].clone();
@@ -136,7 +132,6 @@ async fn a_non_ascii_body_is_verified_over_its_raw_bytes() {
 
 #[tokio::test]
 async fn a_paused_template_refuses_sends_until_it_is_approved_again() {
-    let _env = serial().await;
     let app = Setup::new(Options::default()).await;
     let id = app.send_ok("+5511987651003", "Ana").await;
     app.wait_status(id, MessageStatus::Sent).await;
@@ -175,7 +170,6 @@ async fn a_paused_template_refuses_sends_until_it_is_approved_again() {
 
 #[tokio::test]
 async fn template_events_of_another_business_account_change_nothing() {
-    let _env = serial().await;
     let app = Setup::new(Options::default()).await;
     let mut foreign = template_notification("PAUSED");
     foreign["entry"][0]["id"] = json!("999999999");
@@ -188,7 +182,6 @@ async fn template_events_of_another_business_account_change_nothing() {
 
 #[tokio::test]
 async fn the_whatsapp_routes_are_in_the_openapi_document() {
-    let _env = serial().await;
     let app = Setup::new(Options::default()).await;
     let doc: Value = app
         .http
@@ -209,7 +202,6 @@ async fn the_whatsapp_routes_are_in_the_openapi_document() {
 
 #[tokio::test]
 async fn a_workspaces_own_secret_and_verify_token_are_accepted_beside_the_server_wide_ones() {
-    let _env = serial().await;
     let app = Setup::new(Options::default()).await;
     let response = app
         .http

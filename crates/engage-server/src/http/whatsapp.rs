@@ -1,34 +1,34 @@
-//! HTTP routes of the whatsapp_cloud provider:
+//! HTTP routes of the whatsapp_cloud provider (the provider itself is [`crate::whatsapp`]):
 //!
-//! - `GET /webhooks/whatsapp`: Meta's subscription handshake (`ENGAGE_WHATSAPP_VERIFY_TOKEN`);
+//! - `GET /webhooks/whatsapp`: Meta's subscription handshake (the configured verify token,
+//!   `ENGAGE_WHATSAPP_VERIFY_TOKEN`, or a workspace's);
 //! - `POST /webhooks/whatsapp`: status and template notifications, signed with the app
-//!   secret (`ENGAGE_WHATSAPP_APP_SECRET`); a missing or wrong `X-Hub-Signature-256` is
-//!   answered 401 and changes nothing;
+//!   secret (`ENGAGE_WHATSAPP_APP_SECRET`, or a workspace's); a missing or wrong
+//!   `X-Hub-Signature-256` is answered 401 and changes nothing;
 //! - `POST /v1/whatsapp/senders` (staff): add a whatsapp_cloud sender;
 //! - `POST /v1/whatsapp/sync` (staff): "Sync from WhatsApp".
 
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use engage_core::wire::{self, ApiErrorBody, MessageError, MessageStatus};
+use engage_core::wire::{ApiErrorBody, MessageError, MessageStatus};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::http::extractor::{ApiJson, StaffUser};
-use crate::http::AppState;
+use crate::config::env::{WHATSAPP_APP_SECRET, WHATSAPP_VERIFY_TOKEN};
 use crate::store::ProviderReport;
-
-use super::client::GraphClient;
-use super::senders::{create_cloud_sender, CloudSenderInput};
-use super::sync::{sync_workspace, SyncReport};
-use super::webhook::{
+use crate::whatsapp::senders::{create_cloud_sender, set_webhook_settings, CloudSenderInput};
+use crate::whatsapp::sync::{sync_workspace, SyncReport};
+use crate::whatsapp::webhook::{
     handshake, parse_notification, verify_signature, HandshakeQuery, SignatureError, WebhookEvent,
     SIGNATURE_HEADER,
 };
-use super::{WhatsAppError, APP_SECRET_ENV, VERIFY_TOKEN_ENV};
+
+use super::error::ApiError;
+use super::extractor::{ApiJson, StaffUser};
+use super::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -38,31 +38,16 @@ pub fn router() -> Router<AppState> {
         .route("/v1/whatsapp/settings", put(set_settings))
 }
 
-fn error(
-    status: StatusCode,
-    code: &str,
-    message: impl Into<String>,
-    field: Option<&str>,
-) -> Response {
-    (
-        status,
-        Json(ApiErrorBody {
-            error: wire::ApiError {
-                code: code.to_owned(),
-                message: message.into(),
-                field: field.map(str::to_owned),
-            },
-        }),
-    )
-        .into_response()
-}
-
-fn setting(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
+fn not_configured(message: String) -> ApiError {
+    ApiError::NotConfigured {
+        code: "webhook_not_configured",
+        message,
+    }
 }
 
 /// Meta's webhook subscription handshake: answers `hub.challenge` when `hub.mode` is
-/// `subscribe` and `hub.verify_token` is `ENGAGE_WHATSAPP_VERIFY_TOKEN`.
+/// `subscribe` and `hub.verify_token` is the configured one (`ENGAGE_WHATSAPP_VERIFY_TOKEN`)
+/// or a workspace's.
 #[utoipa::path(get, path = "/webhooks/whatsapp", tag = "whatsapp",
     params(("hub.mode" = String, Query, description = "`subscribe`"),
            ("hub.verify_token" = String, Query, description = "The configured verify token"),
@@ -73,38 +58,32 @@ fn setting(name: &str) -> Option<String> {
 pub async fn verify(
     State(state): State<AppState>,
     Query(query): Query<HandshakeQuery>,
-) -> Response {
-    let mut tokens: Vec<String> = setting(VERIFY_TOKEN_ENV).into_iter().collect();
-    match state.store.webhook_verify_tokens().await {
-        Ok(sealed) => tokens.extend(
-            sealed
-                .iter()
-                .filter_map(|s| state.secret_key.decrypt(s).ok()),
-        ),
-        Err(failure) => return internal(failure),
-    }
+) -> Result<String, ApiError> {
+    let mut tokens: Vec<String> = state.whatsapp.verify_token.iter().cloned().collect();
+    let sealed = state.store.webhook_verify_tokens().await?;
+    tokens.extend(
+        sealed
+            .iter()
+            .filter_map(|s| state.secret_key.decrypt(s).ok()),
+    );
     if tokens.is_empty() {
-        return error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "webhook_not_configured",
-            format!("no verify token: set {VERIFY_TOKEN_ENV} or a workspace's WhatsApp settings"),
-            None,
-        );
+        return Err(not_configured(format!(
+            "no verify token: set {WHATSAPP_VERIFY_TOKEN} or a workspace's WhatsApp settings"
+        )));
     }
     let mut refusal = None;
     for token in &tokens {
         match handshake(&query, token) {
-            Ok(challenge) => return (StatusCode::OK, challenge).into_response(),
+            Ok(challenge) => return Ok(challenge),
             Err(refused) => refusal = Some(refused),
         }
     }
     let refused = refusal.expect("at least one token was tried");
-    error(
-        StatusCode::FORBIDDEN,
-        refused.code(),
-        refused.to_string(),
-        Some(refused.field()),
-    )
+    Err(ApiError::Forbidden {
+        code: refused.code(),
+        message: refused.to_string(),
+        field: Some(refused.field()),
+    })
 }
 
 /// The WhatsApp Business Account ids (`entry[].id`) a notification claims to be about; read
@@ -135,7 +114,8 @@ pub struct NotifyOutcome {
 /// Meta's notifications: message statuses (`sent`, `delivered`, `read`, `failed`) by WhatsApp
 /// message id — idempotent, never backwards, unknown ids ignored — and
 /// `message_template_status_update`. The body must be signed: `X-Hub-Signature-256:
-/// sha256=<HMAC-SHA256 of the raw body with ENGAGE_WHATSAPP_APP_SECRET>`.
+/// sha256=<HMAC-SHA256 of the raw body with the app secret>` (`ENGAGE_WHATSAPP_APP_SECRET` or
+/// the workspace's).
 #[utoipa::path(post, path = "/webhooks/whatsapp", tag = "whatsapp",
     params(("X-Hub-Signature-256" = String, Header, description = "sha256=<hex HMAC-SHA256 of the raw body>")),
     request_body(content = Object, content_type = "application/json", description = "Meta's notification: `{\"object\": \"whatsapp_business_account\", \"entry\": [...]}`"),
@@ -143,29 +123,29 @@ pub struct NotifyOutcome {
               (status = 400, description = "`invalid_notification`", body = ApiErrorBody),
               (status = 401, description = "`signature_missing`, `invalid_signature`: nothing changed", body = ApiErrorBody),
               (status = 503, description = "`webhook_not_configured`", body = ApiErrorBody)))]
-pub async fn notify(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn notify(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<NotifyOutcome>, ApiError> {
     // The server-wide secret, then the secrets of the workspaces the body names.
-    let mut secrets: Vec<(Option<Uuid>, String)> = setting(APP_SECRET_ENV)
-        .map(|secret| (None, secret))
-        .into_iter()
+    let mut secrets: Vec<(Option<Uuid>, String)> = state
+        .whatsapp
+        .app_secret
+        .iter()
+        .map(|secret| (None, secret.clone()))
         .collect();
-    match state
+    let found = state
         .store
         .webhook_secrets_for_wabas(&claimed_wabas(&body))
-        .await
-    {
-        Ok(found) => secrets.extend(found.into_iter().filter_map(|(workspace, sealed)| {
-            Some((Some(workspace), state.secret_key.decrypt(&sealed).ok()?))
-        })),
-        Err(failure) => return internal(failure),
-    }
+        .await?;
+    secrets.extend(found.into_iter().filter_map(|(workspace, sealed)| {
+        Some((Some(workspace), state.secret_key.decrypt(&sealed).ok()?))
+    }));
     if secrets.is_empty() {
-        return error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "webhook_not_configured",
-            format!("no app secret: set {APP_SECRET_ENV} or the workspace's WhatsApp settings"),
-            None,
-        );
+        return Err(not_configured(format!(
+            "no app secret: set {WHATSAPP_APP_SECRET} or the workspace's WhatsApp settings"
+        )));
     }
     let signature = headers
         .get(SIGNATURE_HEADER)
@@ -189,28 +169,14 @@ pub async fn notify(State(state): State<AppState>, headers: HeaderMap, body: Byt
         Ok(_) => "valid",
         Err(refused) => refused.code(),
     });
-    let scope = match verdict {
-        Ok(scope) => scope,
-        Err(refused) => {
-            return error(
-                StatusCode::UNAUTHORIZED,
-                refused.code(),
-                refused.to_string(),
-                Some("X-Hub-Signature-256"),
-            )
-        }
-    };
-    let events = match parse_notification(&body) {
-        Ok(events) => events,
-        Err(refused) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "invalid_notification",
-                refused.to_string(),
-                None,
-            )
-        }
-    };
+    let scope = verdict.map_err(|refused| ApiError::BadSignature {
+        code: refused.code(),
+        message: refused.to_string(),
+    })?;
+    let events = parse_notification(&body).map_err(|refused| ApiError::BadRequest {
+        code: "invalid_notification",
+        message: refused.to_string(),
+    })?;
     let mut outcome = NotifyOutcome {
         applied: 0,
         ignored: 0,
@@ -235,7 +201,7 @@ pub async fn notify(State(state): State<AppState>, headers: HeaderMap, body: Byt
                     outcome.ignored += 1;
                     continue;
                 };
-                let campaigns = match state
+                let campaigns = state
                     .store
                     .set_template_status_from_meta(
                         scope,
@@ -245,11 +211,7 @@ pub async fn notify(State(state): State<AppState>, headers: HeaderMap, body: Byt
                         change.language.as_deref(),
                         status,
                     )
-                    .await
-                {
-                    Ok(campaigns) => campaigns,
-                    Err(failure) => return internal(failure),
-                };
+                    .await?;
                 for campaign in campaigns {
                     state.forget_send_context(campaign);
                 }
@@ -257,44 +219,10 @@ pub async fn notify(State(state): State<AppState>, headers: HeaderMap, body: Byt
             }
         }
     }
-    match state.writer.report(scope, reports).await {
-        Ok(applied) => {
-            outcome.applied += applied.applied;
-            outcome.ignored += applied.ignored;
-        }
-        Err(failure) => return internal(failure),
-    }
-    (StatusCode::OK, Json(outcome)).into_response()
-}
-
-fn internal(failure: impl std::fmt::Display) -> Response {
-    tracing::error!(%failure, "whatsapp webhook failed");
-    error(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "internal_error",
-        "the notification could not be recorded; Meta will deliver it again",
-        None,
-    )
-}
-
-fn refusal(failure: WhatsAppError) -> Response {
-    let status = match &failure {
-        WhatsAppError::InvalidInput { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-        WhatsAppError::PhoneNumberIdTaken { .. } | WhatsAppError::NoCloudSender => {
-            StatusCode::CONFLICT
-        }
-        WhatsAppError::Store(crate::store::StoreError::SenderPhoneTaken) => StatusCode::CONFLICT,
-        WhatsAppError::Graph(_) => StatusCode::BAD_GATEWAY,
-        WhatsAppError::Store(_) | WhatsAppError::Crypto(_) => {
-            return internal(failure);
-        }
-    };
-    error(
-        status,
-        &failure.code(),
-        failure.to_string(),
-        failure.field(),
-    )
+    let applied = state.writer.report(scope, reports).await?;
+    outcome.applied += applied.applied;
+    outcome.ignored += applied.ignored;
+    Ok(Json(outcome))
 }
 
 /// `POST /v1/whatsapp/senders`.
@@ -334,8 +262,8 @@ pub async fn create_sender(
     State(state): State<AppState>,
     staff: StaffUser,
     ApiJson(request): ApiJson<CreateCloudSender>,
-) -> Response {
-    let id = match create_cloud_sender(
+) -> Result<(StatusCode, Json<engage_core::wire::Sender>), ApiError> {
+    let id = create_cloud_sender(
         &state.store,
         &state.secret_key,
         CloudSenderInput {
@@ -349,15 +277,10 @@ pub async fn create_sender(
             inactive: false,
         },
     )
-    .await
-    {
-        Ok(id) => id,
-        Err(failure) => return refusal(failure),
-    };
-    match state.store.sender(staff.workspace_id, id).await {
-        Ok(Some(sender)) => (StatusCode::CREATED, Json(sender)).into_response(),
-        Ok(None) => internal(format!("sender {id} vanished")),
-        Err(failure) => internal(failure),
+    .await?;
+    match state.store.sender(staff.workspace_id, id).await? {
+        Some(sender) => Ok((StatusCode::CREATED, Json(sender))),
+        None => Err(ApiError::Internal(format!("sender {id} vanished"))),
     }
 }
 
@@ -367,12 +290,18 @@ pub async fn create_sender(
     responses((status = 200, body = SyncReport),
               (status = 409, description = "`no_whatsapp_sender`", body = ApiErrorBody),
               (status = 502, description = "Meta's error, as `whatsapp_<code>`", body = ApiErrorBody)))]
-pub async fn sync(State(state): State<AppState>, staff: StaffUser) -> Response {
-    let client = GraphClient::from_env();
-    match sync_workspace(&state.store, &state.secret_key, &client, staff.workspace_id).await {
-        Ok(report) => (StatusCode::OK, Json::<SyncReport>(report)).into_response(),
-        Err(failure) => refusal(failure),
-    }
+pub async fn sync(
+    State(state): State<AppState>,
+    staff: StaffUser,
+) -> Result<Json<SyncReport>, ApiError> {
+    let report = sync_workspace(
+        &state.store,
+        &state.secret_key,
+        &state.graph,
+        staff.workspace_id,
+    )
+    .await?;
+    Ok(Json(report))
 }
 
 /// `PUT /v1/whatsapp/settings`: the workspace's own webhook app secret and verify token.
@@ -387,7 +316,7 @@ pub struct WebhookSettings {
 }
 
 /// Sets the workspace's webhook app secret and verify token (used beside the server-wide
-/// `ENGAGE_WHATSAPP_APP_SECRET` / `ENGAGE_WHATSAPP_VERIFY_TOKEN`).
+/// ones, `ENGAGE_WHATSAPP_APP_SECRET` / `ENGAGE_WHATSAPP_VERIFY_TOKEN`).
 #[utoipa::path(put, path = "/v1/whatsapp/settings", tag = "whatsapp", security(("staff" = [])),
     request_body = WebhookSettings,
     responses((status = 204, description = "Saved"),
@@ -396,17 +325,14 @@ pub async fn set_settings(
     State(state): State<AppState>,
     staff: StaffUser,
     ApiJson(request): ApiJson<WebhookSettings>,
-) -> Response {
-    match super::senders::set_webhook_settings(
+) -> Result<StatusCode, ApiError> {
+    set_webhook_settings(
         &state.store,
         &state.secret_key,
         staff.workspace_id,
         &request.app_secret,
         &request.verify_token,
     )
-    .await
-    {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(failure) => refusal(failure),
-    }
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
