@@ -127,7 +127,9 @@ pub async fn recompute_once(store: &Store) -> Result<Option<NameKeyReport>, Stor
         );
     }
     on_pool!(store, pool => sqlx::query(
-        "INSERT INTO data_migrations (name, applied_at, report) VALUES ($1, $2, $3)",
+        // Two instances starting together may both get here: the first record stands.
+        "INSERT INTO data_migrations (name, applied_at, report) VALUES ($1, $2, $3)
+         ON CONFLICT (name) DO NOTHING",
     )
     .bind(CAMPAIGN_NAME_KEYS_V2)
     .bind(now_ms())
@@ -206,5 +208,15 @@ mod tests {
         assert_eq!(all.len(), 3);
 
         assert_eq!(recompute_once(&store).await.unwrap(), None, "runs once");
+
+        // A second pass (what an instance racing the first one does) changes nothing.
+        on_pool!(store, pool => sqlx::query("DELETE FROM data_migrations")
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected()))
+        .unwrap();
+        let again = recompute_once(&store).await.unwrap().expect("ran again");
+        assert_eq!(again.updated, 0, "nothing left to change");
+        assert_eq!(again.collisions.len(), 1, "the collision is still reported");
     }
 }
