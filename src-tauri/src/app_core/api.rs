@@ -91,12 +91,18 @@ pub struct ApiClient {
     base: ServerUrl,
 }
 
+/// How long an idle connection to the server is kept for reuse.
+const POOL_IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
 impl ApiClient {
     pub fn new(base: ServerUrl) -> ApiClient {
         let http = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(REQUEST_TIMEOUT)
             .user_agent(concat!("engage-desktop/", env!("CARGO_PKG_VERSION")))
+            // Below the server's 5 s idle keep-alive limit, so a pooled connection is never
+            // reused just as the server closes it.
+            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
             .build()
             // Only fails when the TLS backend cannot initialise, which rustls does not.
             .unwrap_or_default();
