@@ -49,7 +49,15 @@ pub mod env {
     /// First retry delay of a transient Cloud API failure, in ms (doubling per attempt);
     /// default: the worker's backoff (2 s, 4 s, …).
     pub const WHATSAPP_RETRY_BASE_MS: &str = "ENGAGE_WHATSAPP_RETRY_BASE_MS";
+    /// How long the delivery worker holds a claimed message, in ms (default 60000, at least
+    /// 1000): see [`super::ServerConfig::delivery_lease`].
+    pub const LEASE_MS: &str = "ENGAGE_LEASE_MS";
 }
+
+/// Default [`ServerConfig::delivery_lease`]: 60 s.
+pub const DEFAULT_DELIVERY_LEASE: Duration = Duration::from_secs(60);
+/// Shortest [`ServerConfig::delivery_lease`] accepted.
+const MIN_DELIVERY_LEASE: Duration = Duration::from_secs(1);
 
 /// A setting that cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -99,6 +107,13 @@ pub struct ServerConfig {
     pub whatsapp: WhatsAppConfig,
     /// Connection, header, timeout and password-hashing limits.
     pub limits: Limits,
+    /// How long the delivery worker holds a message it claimed (its lease) before another
+    /// instance may take it over ([`env::LEASE_MS`]; default [`DEFAULT_DELIVERY_LEASE`]). A
+    /// lease left by a killed instance is taken over only once it runs out; one that runs
+    /// out while its instance is still delivering lets another instance send the message
+    /// again, so it must stay well above the time a claimed batch takes to deliver (200
+    /// messages at the sender's rate, shared by all instances).
+    pub delivery_lease: Duration,
 }
 
 /// What the command line said; each `Some` wins over the environment.
@@ -123,6 +138,7 @@ impl ServerConfig {
             previous_secret_key: None,
             whatsapp: WhatsAppConfig::default(),
             limits: Limits::default(),
+            delivery_lease: DEFAULT_DELIVERY_LEASE,
         }
     }
 
@@ -161,6 +177,7 @@ impl ServerConfig {
             previous_secret_key: get(env::SECRET_KEY_PREVIOUS).map(SecretKeySource::Env),
             whatsapp: WhatsAppConfig::read(&get)?,
             limits: Limits::read(get)?,
+            delivery_lease: delivery_lease(&get)?,
             database_url,
             listen,
             public_url,
@@ -189,6 +206,23 @@ impl ServerConfig {
     pub fn is_postgres(&self) -> bool {
         is_postgres_url(&self.database_url)
     }
+}
+
+/// [`env::LEASE_MS`], else [`DEFAULT_DELIVERY_LEASE`].
+fn delivery_lease(get: &impl Fn(&str) -> Option<String>) -> Result<Duration, ConfigError> {
+    let Some(value) = get(env::LEASE_MS) else {
+        return Ok(DEFAULT_DELIVERY_LEASE);
+    };
+    value
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(Duration::from_millis)
+        .filter(|lease| *lease >= MIN_DELIVERY_LEASE)
+        .ok_or_else(|| ConfigError::Invalid {
+            name: env::LEASE_MS,
+            message: format!("`{value}` is not a whole number of milliseconds, at least 1000"),
+        })
 }
 
 /// The process environment: the one place the crate reads it.
@@ -587,6 +621,25 @@ mod tests {
 
     fn key_b64(byte: u8) -> String {
         STANDARD.encode([byte; 32])
+    }
+
+    #[test]
+    fn the_delivery_lease_defaults_to_60_s_and_is_read_in_milliseconds() {
+        let read = |pairs: &[(&str, &str)]| {
+            ServerConfig::read(Flags::default(), env_of(pairs)).map(|c| c.delivery_lease)
+        };
+        assert_eq!(read(&[]).unwrap(), Duration::from_secs(60));
+        assert_eq!(
+            read(&[(env::LEASE_MS, "3000")]).unwrap(),
+            Duration::from_secs(3)
+        );
+        for bad in ["999", "0", "-5", "3s", "1.5"] {
+            let error = read(&[(env::LEASE_MS, bad)]).unwrap_err();
+            assert!(
+                error.to_string().contains("ENGAGE_LEASE_MS"),
+                "{bad}: {error}"
+            );
+        }
     }
 
     #[test]

@@ -105,6 +105,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         writer_handle.clone(),
         providers,
         retry,
+        i64::try_from(config.delivery_lease.as_millis()).unwrap_or(i64::MAX),
         committed,
         listener,
         background_signal.clone(),

@@ -101,8 +101,8 @@ pub const MAX_ATTEMPTS: u32 = 8;
 /// Messages claimed per round.
 const CLAIM_BATCH: u32 = 200;
 /// How long a claim is held before another worker (another instance's) may take the
-/// message over.
-pub const LEASE_MS: i64 = 60_000;
+/// message over, by default (`ENGAGE_LEASE_MS`, [`crate::config::ServerConfig::delivery_lease`]).
+pub const LEASE_MS: i64 = crate::config::DEFAULT_DELIVERY_LEASE.as_millis() as i64;
 /// Messages of one claimed batch handed to providers at the same time. Pacing (per-sender
 /// rate, per-recipient interval) is enforced by the provider, so concurrency only overlaps
 /// the waits on the network.
@@ -172,12 +172,14 @@ async fn remote_wakeup(listener: &mut Option<QueueListener>) {
 /// Runs until `shutdown` turns true, finishing the current batch first.
 ///
 /// `wake` is notified by this instance's commits of new messages; `listener` (PostgreSQL)
-/// hears other instances' commits.
+/// hears other instances' commits. Claims are leased for `lease_ms`.
+#[allow(clippy::too_many_arguments)]
 pub async fn run<P: Provider + 'static>(
     store: Store,
     writer: MessageWriter,
     provider: P,
     retry: RetryPolicy,
+    lease_ms: i64,
     wake: Arc<Notify>,
     mut listener: Option<QueueListener>,
     mut shutdown: watch::Receiver<bool>,
@@ -187,7 +189,7 @@ pub async fn run<P: Provider + 'static>(
         if *shutdown.borrow() {
             break;
         }
-        match process_batch(&writer, &provider, retry).await {
+        match process_batch(&writer, &provider, retry, lease_ms).await {
             Ok(count) if count as u32 == CLAIM_BATCH => continue,
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "delivery worker round failed"),
@@ -213,8 +215,9 @@ async fn process_batch<P: Provider + 'static>(
     writer: &MessageWriter,
     provider: &Arc<P>,
     retry: RetryPolicy,
+    lease_ms: i64,
 ) -> Result<usize, StoreError> {
-    let claimed = writer.claim(CLAIM_BATCH, LEASE_MS).await?;
+    let claimed = writer.claim(CLAIM_BATCH, lease_ms).await?;
     let count = claimed.len();
     let mut in_flight = JoinSet::new();
     for message in claimed {
