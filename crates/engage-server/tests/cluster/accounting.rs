@@ -75,8 +75,13 @@ pub struct Accounting {
     pub acknowledged: usize,
     /// Acknowledged but missing, or not in a final status.
     pub lost: Vec<Uuid>,
-    /// Messages stored without a 202 (their request died with its instance).
+    /// Messages stored without a 202: their request died with its instance (no answer), or
+    /// was answered with an error although its message was committed (an outage during
+    /// the commit: the answer says "retry", and a retry without `Idempotency-Key` sends the
+    /// message twice).
     pub stored_unacknowledged: usize,
+    /// Of those, the ones whose request got an HTTP error answer: `(key, status)`.
+    pub stored_after_error: Vec<(String, u16)>,
     pub failed: usize,
     pub provider_calls: usize,
     /// Extra provider calls (calls beyond the first of each message).
@@ -104,7 +109,18 @@ impl Accounting {
                 out.lost.push(*id);
             }
         }
-        out.stored_unacknowledged = rows.iter().filter(|r| !acked_ids.contains(&r.id)).count();
+        let answered: HashMap<&str, StatusCode> = record
+            .answers
+            .iter()
+            .map(|answer| (answer.key.as_str(), answer.status))
+            .collect();
+        for row in rows.iter().filter(|r| !acked_ids.contains(&r.id)) {
+            out.stored_unacknowledged += 1;
+            if let Some(status) = answered.get(row.key.as_str()) {
+                out.stored_after_error
+                    .push((row.key.clone(), status.as_u16()));
+            }
+        }
         out.failed = rows.iter().filter(|r| r.status == "failed").count();
 
         let mut by_key: HashMap<&str, Vec<&Call>> = HashMap::new();
@@ -190,7 +206,7 @@ impl Accounting {
     pub fn print(&self, what: &str) {
         eprintln!(
             "[cluster] {what}: acknowledged={} lost={} duplicates={} (messages called more than once: {}, unexplained: {}) \
-             provider_calls={} stored_unacknowledged={} failed={}",
+             provider_calls={} stored_unacknowledged={} (of which answered with an error: {:?}) failed={}",
             self.acknowledged,
             self.lost.len(),
             self.duplicates,
@@ -198,6 +214,7 @@ impl Accounting {
             self.unexplained.len(),
             self.provider_calls,
             self.stored_unacknowledged,
+            self.stored_after_error,
             self.failed,
         );
         for (n, fault) in self.faults.iter().enumerate() {

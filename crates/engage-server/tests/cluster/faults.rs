@@ -9,7 +9,7 @@ use tokio::task::JoinSet;
 
 use crate::accounting::{Accounting, Fault};
 use crate::harness::{serial, variables, Cluster, DEADLINE};
-use crate::load::{Load, ANSWER_WITHIN, TO};
+use crate::load::{Answer, Load, ANSWER_WITHIN, TO};
 use crate::pg;
 
 /// Concurrent senders of the load and their pause between requests: a few hundred sends/s
@@ -112,18 +112,39 @@ async fn postgresql_restarted_mid_load_gets_503_within_5_s_then_the_same_process
 
     // Each instance — the same process — accepts sends again.
     let mut back_after = Vec::new();
+    let mut probes = Vec::new();
     for i in 0..cluster.instance_count() {
         let start = Instant::now();
-        loop {
+        for attempt in 0.. {
+            let key = format!("probe{i}-{attempt}");
+            let started = Instant::now();
             let response = cluster
                 .http
                 .post(format!("{}{}", cluster.url(i), cluster.send_path()))
                 .bearer_auth(&cluster.client_token)
-                .json(&json!({"to": TO, "variables": variables(&format!("probe{i}"))}))
+                .json(&json!({"to": TO, "variables": variables(&key)}))
                 .send()
                 .await;
-            if response.is_ok_and(|r| r.status() == StatusCode::ACCEPTED) {
-                break;
+            if let Ok(response) = response {
+                let status = response.status();
+                let retry_after = response
+                    .headers()
+                    .get("retry-after")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned);
+                let body = response.json().await.unwrap_or(Value::Null);
+                probes.push(Answer {
+                    instance: i,
+                    key,
+                    started,
+                    elapsed: started.elapsed(),
+                    status,
+                    retry_after,
+                    body,
+                });
+                if status == StatusCode::ACCEPTED {
+                    break;
+                }
             }
             assert!(
                 start.elapsed() < Duration::from_secs(15),
@@ -142,7 +163,8 @@ async fn postgresql_restarted_mid_load_gets_503_within_5_s_then_the_same_process
         );
     }
     tokio::time::sleep(Duration::from_millis(1_500)).await;
-    let record = load.stop().await;
+    let mut record = load.stop().await;
+    record.answers.extend(probes);
 
     let rows = cluster.wait_until_settled(DEADLINE).await;
     let calls = cluster.graph.calls();
