@@ -1,13 +1,18 @@
 //! Delivery throughput of the whatsapp_cloud provider: queue → Cloud API stand-in.
 //!
-//! Sets up a server (SQLite in a temp dir) with a whatsapp_cloud sender whose Graph API is
-//! a minimal in-process stand-in answering Meta's success body, stops it, puts `N` queued
-//! messages in the queue, starts the server again and measures how long the worker takes
-//! to deliver them all (every message POSTed to the stand-in and recorded `sent`), with
-//! the CPU time of the process (server and stand-in together) over that time.
+//! Sets up a server (a fresh SQLite file in a temp dir, or a fresh database on the
+//! PostgreSQL server of `--database-url postgres://…`) with a whatsapp_cloud sender whose
+//! Graph API is a minimal in-process stand-in answering Meta's success body, stops it, puts
+//! `N` queued messages in the queue, starts the server again — `--instances` of them on
+//! PostgreSQL — and measures how long the workers take to deliver them all (every message
+//! POSTed to the stand-in and recorded `sent`), with the CPU time of the process (servers
+//! and stand-in together) over that time.
 //!
-//! `engage-delivery-bench [N]` (default 20000). Pacing is lifted (the number's rate set
-//! high), so this measures the pipeline, not Meta's 80/s.
+//! `engage-delivery-bench [N] [--database-url postgres://…] [--instances 2]` (N: 20000).
+//! Pacing is lifted (the number's rate set high), so this measures the pipeline, not Meta's
+//! 80/s; on PostgreSQL the sender's rate is still booked in the database per message.
+
+mod bench_support;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -17,6 +22,7 @@ use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
 use base64::Engine as _;
+use clap::Parser;
 use engage_core::wire::{CampaignType, MessageStatus};
 use engage_server::store::writer::{MessageWriter, WriteRequest};
 use engage_server::store::{now_ms, NewCampaign, NewMessage, NewTemplate, Store};
@@ -51,6 +57,28 @@ fn cpu_seconds() -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
+#[derive(Debug, Parser)]
+#[command(
+    name = "engage-delivery-bench",
+    about = "Delivery throughput through a Graph API stand-in"
+)]
+struct Args {
+    /// Queued messages to deliver.
+    #[arg(default_value_t = 20_000)]
+    count: usize,
+    /// `postgres://user:password@host:port/db`: run on a fresh database created on that
+    /// PostgreSQL server (the user needs CREATEDB; dropped at the end). Default: a fresh
+    /// SQLite file in a temporary directory.
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Servers delivering from the one queue (more than one needs PostgreSQL).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=16))]
+    instances: u16,
+    /// Keep the benchmark's database instead of removing it at the end.
+    #[arg(long)]
+    keep_database: bool,
+}
+
 /// The server under test: Graph API at the stand-in, pacing lifted.
 fn config(database_url: &str, key: &str, graph: &str) -> ServerConfig {
     ServerConfig {
@@ -67,10 +95,8 @@ fn config(database_url: &str, key: &str, graph: &str) -> ServerConfig {
 
 #[tokio::main]
 async fn main() {
-    let count: usize = std::env::args()
-        .nth(1)
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(20_000);
+    let args = Args::parse();
+    let count = args.count;
 
     let accepted = Arc::new(AtomicU64::new(0));
     let app = Router::new()
@@ -82,9 +108,16 @@ async fn main() {
     let graph = format!("http://{}/v23.0", listener.local_addr().expect("addr"));
     tokio::spawn(async move { axum::serve(listener, app).await.expect("stand-in") });
 
-    let dir = std::env::temp_dir().join(format!("engage-delivery-bench-{}", Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let database_url = format!("sqlite://{}?mode=rwc", dir.join("bench.db").display());
+    let database =
+        bench_support::BenchDatabase::prepare(args.database_url.as_deref(), args.keep_database)
+            .await
+            .unwrap_or_else(|error| panic!("benchmark database: {error}"));
+    assert!(
+        args.instances == 1 || database.is_postgres(),
+        "--instances above 1 needs a PostgreSQL --database-url (one server per SQLite file)"
+    );
+    println!("on {}", database.description);
+    let database_url = database.url.clone();
     let key_bytes: [u8; 32] = rand::random();
     let key_b64 = base64::engine::general_purpose::STANDARD.encode(key_bytes);
     let key = engage_server::crypto::SecretKey::from_bytes(key_bytes);
@@ -110,7 +143,8 @@ async fn main() {
             phone_number_id: "106540352242922".into(),
             waba_id: "102290129340398".into(),
             access_token: "EAAJB-bench".into(),
-            rate_per_second: Some(1_000_000),
+            // The default rate, lifted in `config` (a sender's own rate is at most 10,000/s).
+            rate_per_second: None,
             inactive: false,
         },
     )
@@ -178,9 +212,14 @@ async fn main() {
     // Deliver them.
     let cpu_before = cpu_seconds();
     let started = Instant::now();
-    let server = engage_server::start(config(&database_url, &key_b64, &graph))
-        .await
-        .expect("server");
+    let mut servers = Vec::new();
+    for _ in 0..args.instances {
+        servers.push(
+            engage_server::start(config(&database_url, &key_b64, &graph))
+                .await
+                .expect("server"),
+        );
+    }
     loop {
         let counts = store.message_counts().await.expect("count");
         let of = |wanted: MessageStatus| {
@@ -198,13 +237,16 @@ async fn main() {
     }
     let elapsed = started.elapsed().as_secs_f64();
     let cpu = cpu_seconds() - cpu_before;
-    server.shutdown().await;
+    for server in servers {
+        server.shutdown().await;
+    }
     store.close().await;
-    let _ = std::fs::remove_dir_all(&dir);
+    database.remove().await;
 
     println!(
         "{}",
         json!({
+            "instances": args.instances,
             "messages": count,
             "posted_to_stand_in": accepted.load(Ordering::Relaxed),
             "seconds": (elapsed * 1000.0).round() / 1000.0,

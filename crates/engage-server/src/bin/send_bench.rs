@@ -1,17 +1,23 @@
 //! `engage-send-bench`: load benchmark of `POST /v1/campaigns/{id}/messages` over loopback.
 //!
-//! Starts the server in-process on a fresh SQLite file in a temporary directory (or uses
+//! Starts the server in-process — `--instances N` servers on one database, PostgreSQL only
+//! for N > 1 — on a fresh SQLite file in a temporary directory, or on a fresh database of
+//! the PostgreSQL server of `--database-url postgres://…` (or uses a running server:
 //! `--url`), seeds the demo workspace, creates a campaign, gets a client-credentials token,
-//! then drives the send endpoint with N concurrent keep-alive connections for a fixed time:
-//! (a) single sends, (b) batches of 100. Prints accepted messages/s and p50/p99 latency.
+//! then drives the send endpoint with concurrent keep-alive connections, spread evenly over
+//! the instances, for a fixed time: (a) single sends, (b) batches of 100. Prints accepted
+//! messages/s and p50/p99 latency.
 //!
 //! ```text
 //! cargo run --release -p engage-server --bin engage-send-bench -- --duration 10 --connections 24
+//! cargo run --release -p engage-server --bin engage-send-bench -- \
+//!     --database-url postgres://engage:secret@127.0.0.1:5432/postgres --instances 2
 //! ```
+
+mod bench_support;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -33,8 +39,20 @@ use serde_json::json;
 )]
 struct Args {
     /// Benchmark a running server instead of starting one in-process (its demo user must exist).
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["database_url", "instances"])]
     url: Option<String>,
+    /// `postgres://user:password@host:port/db`: run on a fresh database created on that
+    /// PostgreSQL server (the user needs CREATEDB; dropped at the end). Default: a fresh
+    /// SQLite file in a temporary directory.
+    #[arg(long)]
+    database_url: Option<String>,
+    /// In-process servers on the one database (more than one needs PostgreSQL); the
+    /// connections are spread evenly over them.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=16))]
+    instances: u16,
+    /// Keep the benchmark's database instead of removing it at the end.
+    #[arg(long)]
+    keep_database: bool,
     /// Staff user that creates the benchmark campaign.
     #[arg(long, default_value = "demo@engage.local")]
     email: String,
@@ -59,7 +77,8 @@ struct Args {
 
 /// Everything a load generator needs, fetched over HTTP like the technical team would.
 struct Target {
-    send_url: String,
+    /// The send URL on each instance; connection `k` uses `send_urls[k % len]`.
+    send_urls: Vec<String>,
     token: String,
     request: SendMessageRequest,
 }
@@ -107,7 +126,10 @@ async fn expect_json<T: serde::de::DeserializeOwned>(
     Ok(resp.json().await?)
 }
 
-async fn prepare(base_url: &str, args: &Args) -> Result<Target, BenchError> {
+async fn prepare(base_urls: &[String], args: &Args) -> Result<Target, BenchError> {
+    let base_url = base_urls
+        .first()
+        .ok_or_else(|| BenchError::Setup("no server".into()))?;
     let http = reqwest::Client::new();
     let login: StaffTokenResponse = expect_json(
         "login",
@@ -183,8 +205,22 @@ async fn prepare(base_url: &str, args: &Args) -> Result<Target, BenchError> {
         template.variables.len(),
         sender.phone
     );
+    // The send URL names the first instance; the same path on every instance.
+    let path = integration
+        .send_url
+        .strip_prefix(base_url.as_str())
+        .ok_or_else(|| {
+            BenchError::Setup(format!(
+                "the send URL {} is not on {base_url}",
+                integration.send_url
+            ))
+        })?
+        .to_owned();
     Ok(Target {
-        send_url: integration.send_url,
+        send_urls: base_urls
+            .iter()
+            .map(|base| format!("{base}{path}"))
+            .collect(),
         token: token.access_token,
         request: integration.example_request,
     })
@@ -213,6 +249,7 @@ enum Mode {
 async fn one_request(
     http: &reqwest::Client,
     target: &Target,
+    send_url: &str,
     mode: Mode,
     counter: &mut u64,
 ) -> Result<u64, String> {
@@ -221,7 +258,7 @@ async fn one_request(
             let mut body = target.request.clone();
             body.to = recipient(*counter);
             *counter += 1;
-            http.post(&target.send_url)
+            http.post(send_url)
                 .bearer_auth(&target.token)
                 .json(&body)
                 .send()
@@ -236,7 +273,7 @@ async fn one_request(
                     body
                 })
                 .collect();
-            http.post(&target.send_url)
+            http.post(send_url)
                 .bearer_auth(&target.token)
                 .json(&json!({ "messages": messages }))
                 .send()
@@ -273,6 +310,7 @@ async fn run_phase(
     let mut tasks = Vec::with_capacity(connections);
     for worker in 0..connections {
         let target = Arc::clone(&target);
+        let send_url = target.send_urls[worker % target.send_urls.len()].clone();
         tasks.push(tokio::spawn(async move {
             // One client per worker: one keep-alive connection each.
             let http = reqwest::Client::builder()
@@ -289,7 +327,7 @@ async fn run_phase(
                 if started >= end {
                     break;
                 }
-                let outcome = one_request(&http, &target, mode, &mut counter).await;
+                let outcome = one_request(&http, &target, &send_url, mode, &mut counter).await;
                 if started < warm_until {
                     continue;
                 }
@@ -355,14 +393,6 @@ fn report(label: &str, connections: usize, r: &PhaseResult) {
     }
 }
 
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let args = Args::parse();
@@ -376,42 +406,51 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run(args: Args) -> Result<(), BenchError> {
-    let mut _server = None;
-    let mut _dir = None;
-    let base_url = match &args.url {
-        Some(url) => url.trim_end_matches('/').to_string(),
+    let mut servers = Vec::new();
+    let mut database = None;
+    let base_urls = match &args.url {
+        Some(url) => vec![url.trim_end_matches('/').to_string()],
         None => {
-            let dir = TempDir(
-                std::env::temp_dir().join(format!("engage-send-bench-{}", uuid::Uuid::new_v4())),
-            );
-            std::fs::create_dir_all(&dir.0)
-                .map_err(|e| BenchError::Setup(format!("temp dir: {e}")))?;
-            let database_url = format!("sqlite://{}", dir.0.join("engage.db").display());
+            let db = bench_support::BenchDatabase::prepare(
+                args.database_url.as_deref(),
+                args.keep_database,
+            )
+            .await
+            .map_err(BenchError::Setup)?;
+            if args.instances > 1 && !db.is_postgres() {
+                return Err(BenchError::Setup(
+                    "--instances above 1 needs a PostgreSQL --database-url (one server per SQLite file)"
+                        .into(),
+                ));
+            }
             let mut key = [0u8; 32];
             rand::thread_rng().fill_bytes(&mut key);
             let key = base64::engine::general_purpose::STANDARD.encode(key);
             let listen: SocketAddr = "127.0.0.1:0".parse().expect("loopback address");
-            let server = engage_server::start(ServerConfig {
-                listen,
-                ..ServerConfig::new(database_url.clone(), SecretKeySource::Env(key.clone()))
-            })
-            .await
-            .map_err(|e| BenchError::Setup(format!("server start: {e}")))?;
-            engage_server::demo::seed_demo(&database_url, &SecretKeySource::Env(key))
+            for _ in 0..args.instances {
+                let server = engage_server::start(ServerConfig {
+                    listen,
+                    ..ServerConfig::new(db.url.clone(), SecretKeySource::Env(key.clone()))
+                })
+                .await
+                .map_err(|e| BenchError::Setup(format!("server start: {e}")))?;
+                servers.push(server);
+            }
+            engage_server::demo::seed_demo(&db.url, &SecretKeySource::Env(key))
                 .await
                 .map_err(|e| BenchError::Setup(format!("demo seed: {e}")))?;
+            let urls: Vec<String> = servers.iter().map(|server| server.base_url()).collect();
             println!(
-                "in-process server {} on {}",
-                server.base_url(),
-                database_url
+                "{} in-process server(s) {} on {}",
+                servers.len(),
+                urls.join(", "),
+                db.description
             );
-            let url = server.base_url();
-            _server = Some(server);
-            _dir = Some(dir);
-            url
+            database = Some(db);
+            urls
         }
     };
-    let target = Arc::new(prepare(&base_url, &args).await?);
+    let target = Arc::new(prepare(&base_urls, &args).await?);
     let warmup = Duration::from_secs(args.warmup);
     let duration = Duration::from_secs(args.duration);
     let variables: BTreeMap<_, _> = target.request.variables.clone();
@@ -439,8 +478,11 @@ async fn run(args: Args) -> Result<(), BenchError> {
         args.batch_connections,
         &batch,
     );
-    if let Some(server) = _server.take() {
+    for server in servers {
         server.shutdown().await;
+    }
+    if let Some(database) = database {
+        database.remove().await;
     }
     Ok(())
 }
