@@ -220,6 +220,13 @@ async fn main() {
                 .expect("server"),
         );
     }
+    // Until the stand-in has seen every message, watch its counter (counting the messages
+    // table by status every few milliseconds would be a load of its own on the database);
+    // then until every message is recorded `sent`.
+    while (accepted.load(Ordering::Relaxed) as usize) < count {
+        assert!(started.elapsed() < Duration::from_secs(600), "too slow");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     loop {
         let counts = store.message_counts().await.expect("count");
         let of = |wanted: MessageStatus| {
