@@ -34,10 +34,14 @@ cargo clippy --workspace --all-targets -- -D warnings
 # --workspace everywhere below: one feature set, so the e2e step links what this one built.
 # Under a private D-Bus with an unlocked keyring, so keyring tests use a real Secret Service.
 step "cargo test --workspace (regenerates the ts-rs bindings)"
-dbus-run-session -- scripts/with-keyring.sh cargo test --workspace
+# (The fault tests of several instances run in their own step below, printing their counts.)
+dbus-run-session -- scripts/with-keyring.sh cargo test --workspace -- --skip faults::
 
 step "the API suite again, on PostgreSQL (a cluster the tests start themselves)"
 ENGAGE_TEST_BACKEND=postgres cargo test -p engage-server --test api
+
+step "fault tests: three serve processes on one PostgreSQL (kill -9, PostgreSQL restart), with their counts"
+cargo test -p engage-server --test cluster -- --nocapture
 
 step "TypeScript bindings are up to date"
 stale="$(git status --porcelain -- ui/src/lib/bindings)"
