@@ -463,17 +463,8 @@ pub fn sqlite_url(path: &Path) -> String {
     format!("sqlite://{}", path.display())
 }
 
-/// The file path of a `sqlite:` URL, without query string; `None` for in-memory databases.
-pub fn sqlite_path(database_url: &str) -> Option<PathBuf> {
-    let rest = database_url
-        .strip_prefix("sqlite://")
-        .or_else(|| database_url.strip_prefix("sqlite:"))?;
-    let path = rest.split('?').next().unwrap_or(rest);
-    if path.is_empty() || path == ":memory:" {
-        return None;
-    }
-    Some(PathBuf::from(path))
-}
+/// The file path of a `sqlite:` URL (kept with the store, which owns database URLs).
+pub use crate::store::sqlite_path;
 
 /// `secret.key` in the directory of the database file (the current directory for in-memory).
 pub fn key_file_beside(database_url: &str) -> PathBuf {

@@ -21,7 +21,7 @@ pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 
 /// Prepares the files of `database_url` (nothing for non-SQLite or in-memory databases).
 pub fn prepare_sqlite_files(database_url: &str) -> Result<(), StoreError> {
-    let Some(path) = crate::config::sqlite_path(database_url) else {
+    let Some(path) = sqlite_path(database_url) else {
         return Ok(());
     };
     if let Some(parent) = path.parent() {
@@ -142,4 +142,16 @@ mod tests {
             "an existing file's mode is left to the operator"
         );
     }
+}
+
+/// The file path of a `sqlite:` URL, without query string; `None` for in-memory databases.
+pub fn sqlite_path(database_url: &str) -> Option<std::path::PathBuf> {
+    let rest = database_url
+        .strip_prefix("sqlite://")
+        .or_else(|| database_url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    if path.is_empty() || path == ":memory:" {
+        return None;
+    }
+    Some(std::path::PathBuf::from(path))
 }

@@ -40,6 +40,7 @@ use uuid::Uuid;
 
 pub use api_clients::ApiClientRecord;
 pub use campaigns::{CampaignFilter, CampaignRecord, NewCampaign, SendTarget};
+pub use files::sqlite_path;
 pub use idempotency::{IdempotencyRecord, NewIdempotencyKey};
 pub use messages::{
     ClaimedMessage, MessageRecord, NewMessage, Outcome, ProviderReport, ReportsApplied,
