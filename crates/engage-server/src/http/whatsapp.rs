@@ -238,13 +238,13 @@ pub struct CreateCloudSender {
     )]
     pub phone: String,
     /// Cloud API phone number id.
-    #[schema(pattern = r"^\s*[0-9]+\s*$")]
+    #[schema(pattern = r"^[ \t\n\r]*[0-9]+[ \t\n\r]*$")]
     pub phone_number_id: String,
     /// WhatsApp Business Account id.
-    #[schema(pattern = r"^\s*[0-9]+\s*$")]
+    #[schema(pattern = r"^[ \t\n\r]*[0-9]+[ \t\n\r]*$")]
     pub waba_id: String,
     /// System-user access token (stored encrypted, never returned).
-    #[schema(pattern = r"^\s*\S+\s*$")]
+    #[schema(pattern = r"^[ \t\n\r]*[!-~]+[ \t\n\r]*$")]
     pub access_token: String,
     /// Messages per second (default 80).
     #[serde(default)]
@@ -308,10 +308,10 @@ pub async fn sync(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct WebhookSettings {
     /// The Meta app secret that signs this workspace's notifications (stored encrypted).
-    #[schema(pattern = r"^\s*\S+\s*$")]
+    #[schema(pattern = r"^[ \t\n\r]*[!-~]+[ \t\n\r]*$")]
     pub app_secret: String,
     /// The token Meta echoes in the subscription handshake (stored encrypted).
-    #[schema(pattern = r"^\s*\S+\s*$")]
+    #[schema(pattern = r"^[ \t\n\r]*[!-~]+[ \t\n\r]*$")]
     pub verify_token: String,
 }
 

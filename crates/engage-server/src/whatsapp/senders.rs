@@ -28,6 +28,17 @@ pub struct CloudSenderInput {
     pub inactive: bool,
 }
 
+/// The blanks trimmed around ids and secrets: exactly `[ \t\n\r]`, the class the published
+/// schema names (`\s` differs between regex engines, so the schema does not use it).
+pub(crate) fn trim_blanks(value: &str) -> &str {
+    value.trim_matches([' ', '\t', '\n', '\r'])
+}
+
+/// Non-empty, and only visible ASCII (`!`..=`~`): what Meta's secrets and tokens are made of.
+fn is_visible_ascii(value: &str) -> bool {
+    !value.is_empty() && value.chars().all(|c| ('!'..='~').contains(&c))
+}
+
 fn invalid(field: &'static str, message: impl Into<String>) -> WhatsAppError {
     WhatsAppError::InvalidInput {
         field,
@@ -57,15 +68,15 @@ pub async fn create_cloud_sender(
     }
     let phone = PhoneNumber::parse_field(&input.phone, "phone")
         .map_err(|error| invalid("phone", error.to_string()))?;
-    let phone_number_id = input.phone_number_id.trim();
+    let phone_number_id = trim_blanks(&input.phone_number_id);
     check_id("phone_number_id", phone_number_id)?;
-    let waba_id = input.waba_id.trim();
+    let waba_id = trim_blanks(&input.waba_id);
     check_id("waba_id", waba_id)?;
-    let token = input.access_token.trim();
-    if token.is_empty() || token.chars().any(char::is_whitespace) {
+    let token = trim_blanks(&input.access_token);
+    if !is_visible_ascii(token) {
         return Err(invalid(
             "access_token",
-            "the access token is required and holds no spaces",
+            "the access token is required: visible ASCII characters, no spaces",
         ));
     }
     if let Some(rate) = input.rate_per_second {
@@ -108,16 +119,20 @@ pub async fn set_webhook_settings(
     app_secret: &str,
     verify_token: &str,
 ) -> Result<(), WhatsAppError> {
+    let (app_secret, verify_token) = (trim_blanks(app_secret), trim_blanks(verify_token));
     for (field, value) in [("app_secret", app_secret), ("verify_token", verify_token)] {
-        if value.trim().is_empty() || value.trim().chars().any(char::is_whitespace) {
-            return Err(invalid(field, "required, without spaces"));
+        if !is_visible_ascii(value) {
+            return Err(invalid(
+                field,
+                "required: visible ASCII characters, no spaces",
+            ));
         }
     }
     store
         .set_webhook_settings(
             workspace_id,
-            &key.encrypt(app_secret.trim()),
-            &key.encrypt(verify_token.trim()),
+            &key.encrypt(app_secret),
+            &key.encrypt(verify_token),
         )
         .await?;
     Ok(())
