@@ -73,6 +73,9 @@ struct Args {
     /// Seconds of unmeasured warm-up before each phase.
     #[arg(long, default_value_t = 1)]
     warmup: u64,
+    /// The phases to run, in order.
+    #[arg(long, value_delimiter = ',', default_value = "single,batch")]
+    phases: Vec<Phase>,
 }
 
 /// Everything a load generator needs, fetched over HTTP like the technical team would.
@@ -238,6 +241,14 @@ struct PhaseResult {
     first_error: Option<String>,
     latency_us: Histogram<u64>,
     elapsed: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Phase {
+    /// One message per request.
+    Single,
+    /// `--batch-size` messages per request.
+    Batch,
 }
 
 #[derive(Clone, Copy)]
@@ -456,28 +467,36 @@ async fn run(args: Args) -> Result<(), BenchError> {
     let variables: BTreeMap<_, _> = target.request.variables.clone();
     println!("variables per message: {variables:?}");
 
-    let single = run_phase(
-        Arc::clone(&target),
-        Mode::Single,
-        args.connections,
-        warmup,
-        duration,
-    )
-    .await;
-    report("single", args.connections, &single);
-    let batch = run_phase(
-        Arc::clone(&target),
-        Mode::Batch(args.batch_size),
-        args.batch_connections,
-        warmup,
-        duration,
-    )
-    .await;
-    report(
-        &format!("batch({})", args.batch_size),
-        args.batch_connections,
-        &batch,
-    );
+    for phase in &args.phases {
+        match phase {
+            Phase::Single => {
+                let single = run_phase(
+                    Arc::clone(&target),
+                    Mode::Single,
+                    args.connections,
+                    warmup,
+                    duration,
+                )
+                .await;
+                report("single", args.connections, &single);
+            }
+            Phase::Batch => {
+                let batch = run_phase(
+                    Arc::clone(&target),
+                    Mode::Batch(args.batch_size),
+                    args.batch_connections,
+                    warmup,
+                    duration,
+                )
+                .await;
+                report(
+                    &format!("batch({})", args.batch_size),
+                    args.batch_connections,
+                    &batch,
+                );
+            }
+        }
+    }
     for server in servers {
         server.shutdown().await;
     }
