@@ -90,7 +90,7 @@ pub async fn record_queue_depth(store: &Store) {
     match store.message_counts().await {
         Ok(counts) => {
             for (status, count) in counts {
-                let status = crate::store::enum_label(&status);
+                let status = crate::store::enum_str(&status);
                 metrics::gauge!(QUEUE, "status" => status).set(count as f64);
             }
         }

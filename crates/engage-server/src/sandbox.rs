@@ -58,6 +58,9 @@ pub async fn start_sandbox_with(
     })
 }
 
+/// Compile-time guard: the desktop app awaits these futures inside Tauri commands, which need
+/// them `Send` for every lifetime (a borrowed sqlx pool used as `Acquire` breaks that). The
+/// test build fails to compile if one stops being `Send`.
 #[cfg(test)]
 mod send_checks {
     fn require_send<F: std::future::Future + Send>(_: F) {}

@@ -100,9 +100,6 @@ impl Provider for SandboxProvider {
 pub const MAX_ATTEMPTS: u32 = 8;
 /// Messages claimed per round.
 const CLAIM_BATCH: u32 = 200;
-/// How long a claim is held before another worker (another instance's) may take the
-/// message over, by default (`ENGAGE_LEASE_MS`, [`crate::config::ServerConfig::delivery_lease`]).
-pub const LEASE_MS: i64 = crate::config::DEFAULT_DELIVERY_LEASE.as_millis() as i64;
 /// Messages of one claimed batch handed to providers at the same time. Pacing (per-sender
 /// rate, per-recipient interval) is enforced by the provider, so concurrency only overlaps
 /// the waits on the network.

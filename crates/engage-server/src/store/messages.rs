@@ -399,14 +399,16 @@ fn accepted_status(reported: MessageStatus) -> Result<MessageStatus, engage_core
         MessageStatus::Delivered,
         MessageStatus::Read,
     ] {
-        if let Some(next) = status.apply(step)? {
-            status = next;
-        }
+        status = status.apply(step)?.unwrap_or(status);
         if step == reported {
             return Ok(status);
         }
     }
-    MessageStatus::Queued.apply(reported).map(|_| status)
+    // `queued` or `failed` is no acceptance.
+    Err(engage_core::CoreError::InvalidStatusTransition {
+        from: MessageStatus::Queued,
+        to: reported,
+    })
 }
 
 /// A forward move of one message: (from, to, id, provider message id).
@@ -630,4 +632,23 @@ async fn advance_many(
         builder.build().execute(&mut *conn).await?;
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_acceptance_walks_the_chain_up_to_the_reported_status_and_nothing_else_is_one() {
+        assert_eq!(
+            accepted_status(MessageStatus::Sent).unwrap(),
+            MessageStatus::Sent
+        );
+        assert_eq!(
+            accepted_status(MessageStatus::Delivered).unwrap(),
+            MessageStatus::Delivered
+        );
+        assert!(accepted_status(MessageStatus::Queued).is_err());
+        assert!(accepted_status(MessageStatus::Failed).is_err());
+    }
 }

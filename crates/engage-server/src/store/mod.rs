@@ -354,17 +354,13 @@ pub(crate) fn unique_or(error: sqlx::Error, taken: StoreError) -> StoreError {
     }
 }
 
-/// Serialises a snake_case / SCREAMING_SNAKE_CASE wire enum to its JSON string form.
-pub(crate) fn enum_str<T: serde::Serialize>(value: &T) -> String {
+/// Serialises a snake_case / SCREAMING_SNAKE_CASE wire enum to its JSON string form (the
+/// stored value; also the label of metrics and logs).
+pub fn enum_str<T: serde::Serialize>(value: &T) -> String {
     match serde_json::to_value(value) {
         Ok(serde_json::Value::String(text)) => text,
         _ => unreachable!("unit enum variants serialise to strings"),
     }
-}
-
-/// The wire name of a unit enum variant (`queued`), for labels and logs.
-pub fn enum_label<T: serde::Serialize>(value: &T) -> String {
-    enum_str(value)
 }
 
 pub(crate) fn parse_enum<T: serde::de::DeserializeOwned>(
