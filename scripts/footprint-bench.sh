@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
 # Footprint benchmark of the desktop app, run by hand (not part of scripts/test.sh):
-#   1. release build + .deb/.rpm (tauri build --bundles deb,rpm; ~11 min on 2 cores),
+#   1. release build + .deb/.rpm (scripts/package.sh, ~11 min on 2 cores), and the empty Tauri
+#      window of the same crate, dependencies, features and profile
+#      (src-tauri/examples/empty_window.rs),
 #   2. a sandbox data directory holding 1,000 campaigns (seeded through the server's HTTP API),
-#   3. the release binary launched under Xvfb, restoring that sandbox session: time from exec
-#      to "engage: ui ready <ms>" (printed by the app when its first screen is interactive),
-#      and PSS of the app + WebKitWebProcess + WebKitNetworkProcess (/proc/<pid>/smaps_rollup),
-#   4. the size of the .deb.
-# Targets (issue 4): interactive within 500 ms, at most 300 MB PSS in all, .deb at most 8 MB.
+#   3. under Xvfb, alternately, RUNS launches of the empty window and of the app restoring that
+#      sandbox session: time from exec to "engage: ui ready <stage> <ms>" (the app's own clock;
+#      stages: first_screen, then campaigns when the list of 1,000 is shown; the empty window
+#      prints first_screen when its page has painted) and PSS of the process and its children
+#      (app + WebKitWebProcess + WebKitNetworkProcess, /proc/<pid>/smaps_rollup); medians,
+#   4. the app's figures as ratios to the empty window's (as Tauri makes it, and with the
+#      app's WebKitGTK setting), and the size of the .deb.
+# Targets (issue 14): time to interactive (campaigns shown) <= 1.15x the empty window's,
+# PSS <= 1.10x the empty window's, .deb <= 8 MB.
 #   scripts/footprint-bench.sh            build, seed, measure
-#   scripts/footprint-bench.sh --no-build measure the existing release build
+#   scripts/footprint-bench.sh --no-build measure the existing release builds
+#   RUNS=5 scripts/footprint-bench.sh     launches of each (default 3)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -17,16 +24,17 @@ target="${CARGO_TARGET_DIR:-$root/target}"
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 # ---------------------------------------------------------------- inner part: under Xvfb + D-Bus
+# --measure BINARY DATA_DIR STAGE: one launch; prints "result <ms to STAGE> <ms to first_screen> <PSS KiB>".
 if [ "${1:-}" = "--measure" ]; then
-  data_dir="$2"
-  log="$data_dir/app.log"
-  start_ns=$(date +%s%N)
-  ENGAGE_DATA_DIR="$data_dir" "$target/release/engage-desktop" 2>"$log" &
+  binary="$2"
+  data_dir="$3"
+  stage="$4"
+  log="$(mktemp -p "$data_dir" launch-XXXXXX.log)"
+  ENGAGE_DATA_DIR="$data_dir" "$binary" 2>"$log" &
   app=$!
   ready_ms=""
   for _ in $(seq 1 600); do
-    if line="$(grep -m1 -o 'engage: ui ready [0-9]*' "$log")"; then
-      ready_ns=$(date +%s%N)
+    if line="$(grep -m1 -o "engage: ui ready $stage [0-9]*" "$log")"; then
       ready_ms="${line##* }"
       break
     fi
@@ -34,12 +42,13 @@ if [ "${1:-}" = "--measure" ]; then
     sleep 0.05
   done
   if [ -z "$ready_ms" ]; then
-    echo "error: the app never printed 'engage: ui ready'; its log:" >&2
+    echo "error: $(basename "$binary") never printed 'engage: ui ready $stage'; its log:" >&2
     tail -30 "$log" >&2
     kill "$app" 2>/dev/null || true
     exit 1
   fi
-  # Let the campaign list (1,000 rows) render and the web process settle before measuring.
+  first_ms="$(grep -m1 -o 'engage: ui ready first_screen [0-9]*' "$log" | awk '{print $5}')"
+  # Let the page (1,000 campaigns for the app) render and the web process settle.
   sleep 5
 
   descendants() {
@@ -49,38 +58,75 @@ if [ "${1:-}" = "--measure" ]; then
       descendants "$child"
     done
   }
-  pss_kb() { awk '/^Pss:/ {print $2}' /proc/"$1"/smaps_rollup 2>/dev/null || echo 0; }
   total=0
-  report=""
   for pid in $(descendants "$app"); do
+    kb="$(awk '/^Pss:/ {print $2}' /proc/"$pid"/smaps_rollup 2>/dev/null || true)"
     name="$(cat /proc/"$pid"/comm 2>/dev/null || echo '?')"
-    kb="$(pss_kb "$pid")"
-    [ -n "$kb" ] || kb=0
-    total=$((total + kb))
-    report+="$(printf '  %-22s pid %-7s PSS %6d MB' "$name" "$pid" $((kb / 1024)))"$'\n'
+    printf '    %-22s PSS %4d MB\n' "$name" $((${kb:-0} / 1024)) >&2
+    total=$((total + ${kb:-0}))
   done
   kill "$app"
   wait "$app" 2>/dev/null || true
-
-  echo "time to interactive: ${ready_ms} ms (app's own clock), $(((ready_ns - start_ns) / 1000000)) ms (exec to line seen by this script)"
-  printf '%s' "$report"
-  echo "PSS in all: $((total / 1024)) MB"
+  echo "result $ready_ms ${first_ms:-0} $total"
   exit 0
 fi
 
-# ---------------------------------------------------------------- 1. release build + bundles
-if [ "${1:-}" != "--no-build" ]; then
-  scripts/setup.sh run
-  say "release build + bundles (tauri build --bundles deb,rpm)"
-  # The Tauri config lives at the repo root, with a symlink in src-tauri (see TOOLCHAIN.md);
-  # absolute paths, so it does not matter in which directory npx runs the CLI.
-  TAURI_APP_PATH="$root/src-tauri" TAURI_FRONTEND_PATH="$root/ui" \
-    npx --prefix ui tauri build --bundles deb,rpm
+# --series: under Xvfb, RUNS launches of each, alternating; prints the medians and ratios.
+# Three kinds of launch: the empty window as Tauri makes it (the issue's floor), the empty
+# window with the app's WebKitGTK setting (WEBKIT_DISABLE_DMABUF_RENDERER=1, which the app sets
+# for itself: the like-for-like floor, what the app's own code adds), and the app.
+if [ "${1:-}" = "--series" ]; then
+  empty_bin="$2"
+  app_bin="$3"
+  data_dir="$4"
+  runs="${RUNS:-3}"
+  median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+  : >"$data_dir/empty.results"
+  : >"$data_dir/empty-same.results"
+  : >"$data_dir/app.results"
+  empty_dir="$(mktemp -d -p "$data_dir" empty-XXXXXX)"
+  for run in $(seq 1 "$runs"); do
+    echo "  run $run/$runs: empty window" >&2
+    env -u WEBKIT_DISABLE_DMABUF_RENDERER "$0" --measure "$empty_bin" "$empty_dir" first_screen >>"$data_dir/empty.results"
+    echo "  run $run/$runs: empty window, DMA-BUF renderer off as in the app" >&2
+    WEBKIT_DISABLE_DMABUF_RENDERER=1 "$0" --measure "$empty_bin" "$empty_dir" first_screen >>"$data_dir/empty-same.results"
+    echo "  run $run/$runs: app with 1,000 campaigns" >&2
+    env -u WEBKIT_DISABLE_DMABUF_RENDERER "$0" --measure "$app_bin" "$data_dir" campaigns >>"$data_dir/app.results"
+  done
+  e_tti="$(awk '{print $2}' "$data_dir/empty.results" | median)"
+  e_pss="$(awk '{print $4}' "$data_dir/empty.results" | median)"
+  s_tti="$(awk '{print $2}' "$data_dir/empty-same.results" | median)"
+  s_pss="$(awk '{print $4}' "$data_dir/empty-same.results" | median)"
+  a_tti="$(awk '{print $2}' "$data_dir/app.results" | median)"
+  a_first="$(awk '{print $3}' "$data_dir/app.results" | median)"
+  a_pss="$(awk '{print $4}' "$data_dir/app.results" | median)"
+  echo "empty window: first paint ${e_tti} ms, PSS $((${e_pss%.*} / 1024)) MB (medians of $runs; runs: $(awk '{printf "%s ms/%d MB  ", $2, $4/1024}' "$data_dir/empty.results"))"
+  echo "empty window, DMA-BUF renderer off: first paint ${s_tti} ms, PSS $((${s_pss%.*} / 1024)) MB (runs: $(awk '{printf "%s ms/%d MB  ", $2, $4/1024}' "$data_dir/empty-same.results"))"
+  echo "app (1,000 campaigns): first screen ${a_first} ms, campaigns shown ${a_tti} ms, PSS $((${a_pss%.*} / 1024)) MB (runs: $(awk '{printf "%s/%s ms/%d MB  ", $3, $2, $4/1024}' "$data_dir/app.results"))"
+  awk -v a="$a_tti" -v f="$a_first" -v e="$e_tti" -v s="$s_tti" -v ap="$a_pss" -v ep="$e_pss" -v sp="$s_pss" 'BEGIN {
+    printf "ratio time to interactive (campaigns shown / empty first paint): %.2f  (target <= 1.15)\n", a / e
+    printf "ratio first screen / empty first paint: %.2f\n", f / e
+    printf "ratio PSS app / empty window: %.2f  (target <= 1.10)\n", ap / ep
+    printf "like for like (empty window with the DMA-BUF renderer off): time to interactive %.2f, PSS %.2f\n", a / s, ap / sp
+  }'
+  exit 0
 fi
-[ -x "$target/release/engage-desktop" ] || {
-  echo "error: $target/release/engage-desktop is missing (run without --no-build)" >&2
-  exit 1
-}
+
+# ---------------------------------------------------------------- 1. release builds + bundles
+if [ "${1:-}" != "--no-build" ]; then
+  say "release build + bundles (scripts/package.sh)"
+  scripts/package.sh
+  say "the empty window, same crate, features and profile (examples/empty_window.rs)"
+  # tauri build compiles with --features tauri/custom-protocol: the same here, so nothing is
+  # compiled twice.
+  cargo build --release -p engage-desktop --example empty_window --features tauri/custom-protocol
+fi
+for binary in "$target/release/engage-desktop" "$target/release/examples/empty_window"; do
+  [ -x "$binary" ] || {
+    echo "error: $binary is missing (run without --no-build)" >&2
+    exit 1
+  }
+done
 deb="$(ls -t "$target"/release/bundle/deb/*.deb 2>/dev/null | head -1 || true)"
 
 # ---------------------------------------------------------------- 2. sandbox with 1,000 campaigns
@@ -89,9 +135,10 @@ cargo build --release -p engage-server --bin engage-server
 server_bin="$target/release/engage-server"
 data_dir="$(mktemp -d -t engage-footprint-XXXXXX)"
 trap 'rm -rf "$data_dir"' EXIT
-# The layout of the embedded sandbox (engage_server::sandbox::start_sandbox):
-# data_dir/sandbox.db with data_dir/secret.key beside it.
-db="sqlite://$data_dir/sandbox.db?mode=rwc"
+# The layout of the app's sandbox (app_core::sandbox: engage_server::sandbox::start_sandbox on
+# <data dir>/sandbox): data_dir/sandbox/sandbox.db with secret.key beside it.
+mkdir -m 700 "$data_dir/sandbox"
+db="sqlite://$data_dir/sandbox/sandbox.db?mode=rwc"
 say "seeding a sandbox with the demo workspace and 1,000 campaigns ($data_dir)"
 creds="$("$server_bin" demo --database-url "$db")"
 port="$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
@@ -142,9 +189,9 @@ printf '{"language":"en","last_session":{"mode":"sandbox","server_url":"http://1
   "$email" >"$data_dir/settings.json"
 
 # ---------------------------------------------------------------- 3. launch under Xvfb, measure
-say "launching the release build under Xvfb (sandbox with 1,000 campaigns)"
+say "launching the empty window and the app (sandbox with 1,000 campaigns) under Xvfb, ${RUNS:-3} times each"
 xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- scripts/with-keyring.sh \
-  "$0" --measure "$data_dir"
+  "$0" --series "$target/release/examples/empty_window" "$target/release/engage-desktop" "$data_dir"
 
 # ---------------------------------------------------------------- 4. bundle size
 if [ -n "$deb" ]; then
@@ -153,4 +200,4 @@ if [ -n "$deb" ]; then
 else
   echo ".deb: none found under $target/release/bundle/deb"
 fi
-echo "targets: interactive <= 500 ms, PSS in all <= 300 MB, .deb <= 8 MB"
+echo "targets: time to interactive <= 1.15x the empty window, PSS <= 1.10x the empty window, .deb <= 8 MB"

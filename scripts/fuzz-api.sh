@@ -108,6 +108,13 @@ ENGAGE_FUZZ_STAFF_TOKEN="$(login)"
 ENGAGE_FUZZ_LOGOUT_TOKEN="$(login)"
 ENGAGE_FUZZ_CLIENT_TOKEN="$(curl -fsS -u "$client_id:$client_secret" \
   -d grant_type=client_credentials "$base/oauth/token" | json_field '["access_token"]')"
+# "Sign out everywhere" ends every session of its user: give it a user of its own (a viewer).
+workspace="$(json_field '["workspace_id"]' <<<"$demo")"
+end_all_password="fuzz-end-all-$RANDOM-$RANDOM-$RANDOM"
+printf '%s' "$end_all_password" |
+  "$server" user create --workspace "$workspace" --email fuzz-end-all@example.com --role viewer >/dev/null
+ENGAGE_FUZZ_END_ALL_TOKEN="$(email=fuzz-end-all@example.com password="$end_all_password" login)"
+export ENGAGE_FUZZ_END_ALL_TOKEN
 export ENGAGE_FUZZ_STAFF_TOKEN ENGAGE_FUZZ_LOGOUT_TOKEN ENGAGE_FUZZ_CLIENT_TOKEN
 export ENGAGE_FUZZ_CLIENT_ID="$client_id" ENGAGE_FUZZ_CLIENT_SECRET="$client_secret"
 

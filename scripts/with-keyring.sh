@@ -22,7 +22,7 @@ trap cleanup EXIT
 
 has_owner() {
   dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
-    org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q 'boolean true'
+    org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep 'boolean true' >/dev/null
 }
 for _ in $(seq 1 100); do
   has_owner && break

@@ -8,7 +8,25 @@
 //! Screenshots of every screen visited: `target/e2e-screenshots/<test>-<NN>-<step>.png`;
 //! logs of tauri-driver + the app and of the external server: `target/e2e-logs/`.
 
+mod accessibility;
+mod callbacks;
 mod campaigns;
+mod credentials;
 mod curls;
+mod diagnostics;
+mod first_run;
+mod frequency_cap;
+mod insights;
+mod integration;
 mod languages;
+mod message_log;
+mod opt_out_buttons;
+mod opt_outs;
+mod renderer;
 mod session;
+mod share;
+mod shortcuts;
+mod snippets;
+mod team;
+mod templates;
+mod test_send;

@@ -4,6 +4,7 @@
 use std::fs;
 use std::path::Path;
 
+use engage_e2e::flows::first_after_restore;
 use engage_e2e::shell::keyring_items;
 use engage_e2e::{E2eResult, ExternalServer, Harness};
 
@@ -43,7 +44,7 @@ async fn a_server_sign_in_survives_a_relaunch_through_the_keyring_and_sign_out_r
 
     h.quit(app).await?;
     let app = h.launch().await?;
-    let first = app.first_of(&["new-campaign", "signin-submit"]).await?;
+    let first = first_after_restore(&app, &["new-campaign", "signin-submit"]).await?;
     app.shot("relaunched").await?;
     assert_eq!(
         first, "new-campaign",
@@ -64,7 +65,7 @@ async fn a_server_sign_in_survives_a_relaunch_through_the_keyring_and_sign_out_r
 
     h.quit(app).await?;
     let app = h.launch().await?;
-    let first = app.first_of(&["new-campaign", "signin-submit"]).await?;
+    let first = first_after_restore(&app, &["new-campaign", "signin-submit"]).await?;
     app.shot("relaunched-after-sign-out").await?;
     assert_eq!(
         first, "signin-submit",

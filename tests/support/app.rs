@@ -255,8 +255,19 @@ impl<'h> App<'h> {
 
     /// Chooses the option with this value in a native `<select>`.
     pub async fn choose_value(&self, id: &str, value: &str) -> E2eResult<()> {
-        self.visible(id)
-            .await?
+        // A select is disabled while its last choice is being saved: a choice made then
+        // would be dropped, as a person's click would.
+        let select = self
+            .wait(&format!("{id} to be enabled"), UI_TIMEOUT, || async {
+                let element = self.visible(id).await?;
+                Ok(element
+                    .is_enabled()
+                    .await
+                    .unwrap_or(false)
+                    .then_some(element))
+            })
+            .await?;
+        select
             .select_by_value(value)
             .await
             .map_err(E2eError::webdriver(format!("choosing {value:?} in {id}")))
@@ -281,6 +292,16 @@ impl<'h> App<'h> {
             || async move { Ok(self.clipboard.read()?.filter(|text| text != marker)) },
         )
         .await
+    }
+
+    /// Puts a fresh marker text on the system clipboard and returns it.
+    pub fn clipboard_marker(&self) -> E2eResult<String> {
+        self.clipboard.set_marker()
+    }
+
+    /// What the system clipboard holds now.
+    pub fn clipboard_text(&self) -> E2eResult<Option<String>> {
+        self.clipboard.read()
     }
 
     /// Runs a script in the page and returns its value.

@@ -30,6 +30,27 @@ pub async fn start_sandbox(app: &App<'_>) -> E2eResult<()> {
     app.shot("campaign-list").await
 }
 
+/// The first screen shows at once and restores the last session behind a quiet progress state
+/// (`restoring`); waits for that to end, then for whichever of `ids` is displayed.
+pub async fn first_after_restore<'a>(app: &App<'_>, ids: &[&'a str]) -> E2eResult<&'a str> {
+    app.wait(
+        &format!("the restore to end and one of {ids:?} to be displayed"),
+        UI_TIMEOUT,
+        || async move {
+            if app.displayed("restoring").await?.is_some() {
+                return Ok(None);
+            }
+            for id in ids {
+                if app.displayed(id).await?.is_some() {
+                    return Ok(Some(*id));
+                }
+            }
+            Ok(None)
+        },
+    )
+    .await
+}
+
 /// Fills the "new recurrent campaign" form with the first sender and template offered,
 /// waits for the template preview, creates the campaign and lands on its documentation.
 pub async fn create_campaign(app: &App<'_>, name: &str) -> E2eResult<CreatedCampaign> {

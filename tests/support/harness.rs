@@ -26,6 +26,9 @@ pub struct Harness {
     clipboard: Clipboard,
 }
 
+/// The folder of `ENGAGE_SAVE_DIR` inside the test's data directory.
+const SAVED: &str = "saved";
+
 impl Harness {
     /// `Ok(None)` when the suite is not enabled (see [`Tools::from_env`]).
     ///
@@ -40,6 +43,8 @@ impl Harness {
             .prefix("engage-e2e-data-")
             .tempdir()
             .map_err(E2eError::io("creating the app data directory"))?;
+        std::fs::create_dir_all(data_dir.path().join(SAVED))
+            .map_err(E2eError::io("creating the folder of saved files"))?;
         let port = free_port()?;
         let native_port = free_port()?;
         let (log, out, err) = log_file(&tools.log_dir(), &format!("{test}-app.log"))?;
@@ -49,6 +54,20 @@ impl Harness {
             .arg("--native-driver")
             .arg(&tools.native_driver)
             .env("ENGAGE_DATA_DIR", data_dir.path())
+            // "Save" writes here instead of opening the system's dialog, which WebDriver
+            // cannot drive (issue 15).
+            .env("ENGAGE_SAVE_DIR", data_dir.path().join(SAVED))
+            // The system language is English whatever the machine's locale: scenarios that
+            // read texts choose another language in Settings when they mean to.
+            .env("LANG", "C.UTF-8")
+            // The app turns WebKitGTK's DMA-BUF renderer off when this is unset (issue 14);
+            // with it off, WebKitWebDriver's screenshot command never answers under Xvfb, so
+            // the WebDriver scenarios keep it on. `renderer.rs` launches the app without
+            // WebDriver, with the app's own setting.
+            .env("WEBKIT_DISABLE_DMABUF_RENDERER", "0")
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
+            .env_remove("LANGUAGE")
             .stdin(Stdio::null())
             .stdout(out)
             .stderr(err)
@@ -84,6 +103,11 @@ impl Harness {
 
     pub fn data_dir(&self) -> &Path {
         self.data_dir.path()
+    }
+
+    /// Where the app saves files (`ENGAGE_SAVE_DIR`): no dialog asks in the suite.
+    pub fn save_dir(&self) -> std::path::PathBuf {
+        self.data_dir.path().join(SAVED)
     }
 
     /// Launches the app: a new WebDriver session starts `target/debug/engage-desktop`.

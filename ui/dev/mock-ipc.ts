@@ -80,7 +80,17 @@ const templates = [
     components: { header: null, body: 'Hi {{1}}', footer: null, buttons: [] },
     variables: [],
   },
-];
+  {
+    id: 't5',
+    name: 'vitrine_verao',
+    language: 'pt_BR',
+    category: 'MARKETING',
+    status: 'APPROVED',
+    components: { header: null, body: 'O verão chegou, {{1}}!', footer: null, buttons: [] },
+    variables: [{ key: '1', location: 'body', button_index: null, example: 'Ana', max_length: 1024 }],
+    unsupported: { kind: 'carousel', reason: 'components[1].type: carousel templates (cards) are not supported' },
+  },
+].map((t) => ({ meta_id: null, unsupported: null, quality: null, last_change: null, ...t }));
 
 const fold = (s: string): string => s.normalize('NFKC').trim().toLowerCase();
 

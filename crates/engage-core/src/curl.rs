@@ -1,7 +1,8 @@
-//! The two curls the desktop app copies for the technical team, quoted for POSIX shells
-//! (bash, zsh, sh): every value is one single-quoted word, so quotes, accents, emoji, `$`
-//! and backslashes reach curl exactly as written.
+//! The bash/zsh renderer of [`crate::snippet`]: the two curls the desktop app copies for the
+//! technical team, quoted for POSIX shells (bash, zsh, sh): every value is one single-quoted
+//! word, so quotes, accents, emoji, `$` and backslashes reach curl exactly as written.
 
+use crate::snippet::{Auth, Body, Call};
 use crate::wire::SendMessageRequest;
 
 /// Environment variable the send curl reads the bearer token from.
@@ -29,22 +30,42 @@ pub fn shell_quote(value: &str) -> String {
     quoted
 }
 
+/// One request of [`crate::snippet`] as a curl for bash/zsh: every value one single-quoted
+/// word; the bearer token's variable expanded inside a double-quoted header.
+pub fn render(call: &Call<'_>) -> String {
+    let mut lines = vec![format!("curl -sS -X POST {}", shell_quote(call.url))];
+    match call.auth {
+        Auth::Basic { user, password } => {
+            lines.push(format!("-u {}", shell_quote(&format!("{user}:{password}"))));
+        }
+        Auth::BearerFromEnv { variable } => {
+            lines.push(format!("-H \"Authorization: Bearer ${variable}\""));
+        }
+    }
+    lines.push(format!(
+        "-H {}",
+        shell_quote(&format!("Content-Type: {}", call.body.content_type()))
+    ));
+    let body = match call.body {
+        Body::Form(fields) => Body::form_text(fields),
+        // Serialising a struct of strings and a string map cannot fail.
+        Body::Json(request) => serde_json::to_string_pretty(request).unwrap_or_default(),
+    };
+    lines.push(format!("-d {}", shell_quote(&body)));
+    lines.join(" \\\n  ")
+}
+
 /// `curl` that exchanges the API client's credentials for a bearer token (OAuth2 client
 /// credentials, HTTP Basic authentication); prints the JSON token response.
 pub fn token_curl(token_url: &str, client_id: &str, client_secret: &str) -> String {
-    [
-        format!("curl -sS -X POST {}", shell_quote(token_url)),
-        format!(
-            "-u {}",
-            shell_quote(&format!("{client_id}:{client_secret}"))
-        ),
-        format!(
-            "-H {}",
-            shell_quote("Content-Type: application/x-www-form-urlencoded")
-        ),
-        format!("-d {}", shell_quote("grant_type=client_credentials")),
-    ]
-    .join(" \\\n  ")
+    render(&Call {
+        url: token_url,
+        auth: Auth::Basic {
+            user: client_id,
+            password: client_secret,
+        },
+        body: Body::Form(&[("grant_type", "client_credentials")]),
+    })
 }
 
 /// [`token_curl`] with the secret masked by [`mask_secret`], for display only.
@@ -56,15 +77,13 @@ pub fn masked_token_curl(token_url: &str, client_id: &str, client_secret: &str) 
 /// `$ENGAGE_TOKEN` (export it from the token curl's `access_token`). The body is
 /// pretty-printed JSON inside single quotes.
 pub fn send_curl(send_url: &str, request: &SendMessageRequest) -> String {
-    // Serialising a struct of strings and a string map cannot fail.
-    let body = serde_json::to_string_pretty(request).unwrap_or_default();
-    [
-        format!("curl -sS -X POST {}", shell_quote(send_url)),
-        format!("-H \"Authorization: Bearer ${TOKEN_ENV_VAR}\""),
-        format!("-H {}", shell_quote("Content-Type: application/json")),
-        format!("-d {}", shell_quote(&body)),
-    ]
-    .join(" \\\n  ")
+    render(&Call {
+        url: send_url,
+        auth: Auth::BearerFromEnv {
+            variable: TOKEN_ENV_VAR,
+        },
+        body: Body::Json(request),
+    })
 }
 
 /// Masks a secret for the screen: its first 4 characters then `••••••••` (the whole

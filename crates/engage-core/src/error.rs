@@ -55,6 +55,14 @@ pub enum CoreError {
     #[error("the campaign name must not contain control characters")]
     CampaignNameInvalid,
 
+    // ------------------------------------------------------------ passwords (team)
+    #[error("the password needs at least {min} characters")]
+    PasswordTooShort { min: usize },
+    #[error("the password holds at most {max} characters")]
+    PasswordTooLong { max: usize },
+    #[error("this password is one of the most common ones and easy to guess; choose another")]
+    PasswordTooCommon,
+
     // ------------------------------------------------------------ template definitions
     /// A template (Meta JSON or stored definition) that cannot be used.
     #[error("invalid template: {reason}")]
@@ -87,6 +95,10 @@ pub enum CoreError {
         max: usize,
     },
 
+    // ------------------------------------------------------------ frequency caps
+    #[error("{reason}")]
+    InvalidFrequencyCap { field: &'static str, reason: String },
+
     // ------------------------------------------------------------ statuses
     #[error("a message cannot go from {from:?} to {to:?}")]
     InvalidStatusTransition {
@@ -103,6 +115,9 @@ impl CoreError {
             CoreError::CampaignNameRequired => "campaign_name_required",
             CoreError::CampaignNameTooLong { .. } => "campaign_name_too_long",
             CoreError::CampaignNameInvalid => "campaign_name_invalid",
+            CoreError::PasswordTooShort { .. } => "password_too_short",
+            CoreError::PasswordTooLong { .. } => "password_too_long",
+            CoreError::PasswordTooCommon => "password_too_common",
             CoreError::InvalidTemplate { .. } => "invalid_template",
             CoreError::InvalidTemplateJson { .. } => "invalid_template_json",
             CoreError::MissingVariable { .. } => "missing_variable",
@@ -112,6 +127,7 @@ impl CoreError {
             CoreError::InvalidVariableValue { .. } => "invalid_variable_value",
             CoreError::RenderedBodyTooLong { .. } => "rendered_body_too_long",
             CoreError::RenderedHeaderTooLong { .. } => "rendered_header_too_long",
+            CoreError::InvalidFrequencyCap { .. } => "invalid_frequency_cap",
             CoreError::InvalidStatusTransition { .. } => "invalid_status_transition",
         }
     }
@@ -123,6 +139,9 @@ impl CoreError {
             CoreError::CampaignNameRequired
             | CoreError::CampaignNameTooLong { .. }
             | CoreError::CampaignNameInvalid => Some("name".to_owned()),
+            CoreError::PasswordTooShort { .. }
+            | CoreError::PasswordTooLong { .. }
+            | CoreError::PasswordTooCommon => Some("password".to_owned()),
             CoreError::InvalidTemplate { field, .. } => Some(field.clone()),
             CoreError::MissingVariable { key }
             | CoreError::UnknownVariable { key }
@@ -131,6 +150,7 @@ impl CoreError {
             | CoreError::InvalidVariableValue { key, .. }
             | CoreError::RenderedHeaderTooLong { key, .. } => Some(format!("variables.{key}")),
             CoreError::RenderedBodyTooLong { .. } => Some("variables".to_owned()),
+            CoreError::InvalidFrequencyCap { field, .. } => Some((*field).to_owned()),
             CoreError::InvalidTemplateJson { .. } | CoreError::InvalidStatusTransition { .. } => {
                 None
             }
@@ -156,6 +176,7 @@ impl CoreError {
             code: self.code().to_owned(),
             message: self.to_string(),
             field: self.field(),
+            retry_at: None,
         }
     }
 }

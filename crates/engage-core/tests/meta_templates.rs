@@ -1,8 +1,8 @@
 //! Parsing Meta's `message_templates` JSON (realistic fixtures) and using the result.
 
 use engage_core::wire::{
-    RenderedHeader, TemplateButton, TemplateCategory, TemplateHeader, TemplateStatus,
-    VariableLocation,
+    OtpType, RenderedHeader, TemplateButton, TemplateCategory, TemplateHeader, TemplateStatus,
+    UnsupportedKind, VariableLocation,
 };
 use engage_core::{parse_meta_templates, ParameterFormat, RenderedMessageExt, Template};
 use uuid::Uuid;
@@ -156,7 +156,7 @@ fn authentication_template_copies_the_body_code() {
     request.variables.insert("1".into(), "771204".into());
     let sent = template.validate_send(&request).unwrap();
     assert!(sent.rendered.body.starts_with("*771204* é seu código"));
-    assert_eq!(sent.rendered.buttons[0].kind, "copy_code");
+    assert_eq!(sent.rendered.buttons[0].kind, "otp");
     assert_eq!(sent.rendered.buttons[0].value.as_deref(), Some("771204"));
 }
 
@@ -243,7 +243,10 @@ fn parse_error(json: &str) -> (String, Option<String>) {
 fn malformed_documents_are_refused_with_a_code_and_field() {
     assert_eq!(parse_error("{not json").0, "invalid_template_json");
     assert_eq!(parse_error(r#"{"data": {}}"#).0, "invalid_template_json");
-    assert_eq!(parse_error(r#"{"name": "x"}"#).0, "invalid_template_json");
+    assert_eq!(
+        parse_error(r#"{"name": "x"}"#),
+        ("invalid_template".into(), Some("language".into()))
+    );
     let no_body = r#"{"name":"x","language":"pt_BR","category":"UTILITY","components":[{"type":"FOOTER","text":"f"}]}"#;
     assert_eq!(
         parse_error(no_body),
@@ -254,13 +257,15 @@ fn malformed_documents_are_refused_with_a_code_and_field() {
         parse_error(mixed),
         ("invalid_template".into(), Some("components.body".into()))
     );
-    let gif = r#"{"data":[{"name":"x","language":"pt_BR","category":"UTILITY","components":[{"type":"HEADER","format":"GIF"},{"type":"BODY","text":"oi"}]}]}"#;
+    let typed = r#"{"data":[{"name":"x","language":"pt_BR","category":"UTILITY","components":[{"type":"BODY","text":"oi"},{"type":"BUTTONS","buttons":[{"type":"URL","text":7,"url":"https://x.example"}]}]}]}"#;
+    let error = parse_meta_templates(typed).unwrap_err();
     assert_eq!(
-        parse_error(gif),
-        (
-            "invalid_template".into(),
-            Some("data[0].components[0].format".into())
-        )
+        error.field().as_deref(),
+        Some("data[0].components[1].buttons[0]")
+    );
+    assert!(
+        error.to_string().contains("the URL button is malformed"),
+        "{error}"
     );
     let category = r#"{"name":"x","language":"pt_BR","category":"SPAM","components":[{"type":"BODY","text":"oi"}]}"#;
     assert_eq!(
@@ -288,4 +293,202 @@ fn templates_without_examples_get_usable_generated_ones() {
         ["header_url", "1", "coupon_code", "button_1"]
     );
     assert!(template.validate_send(&template.example_request()).is_ok());
+}
+
+const EVERY_KIND: &str = include_str!("fixtures/listing_every_kind.json");
+
+fn every_kind() -> Vec<engage_core::ListingItem> {
+    engage_core::parse_meta_listing(EVERY_KIND).expect("the listing is JSON")
+}
+
+fn item(name: &str) -> Template {
+    every_kind()
+        .into_iter()
+        .find(|i| i.label.starts_with(&format!("{name} (")))
+        .unwrap_or_else(|| panic!("{name} is listed"))
+        .result
+        .unwrap_or_else(|e| panic!("{name} parses: {e}"))
+}
+
+#[test]
+fn each_template_of_a_listing_is_parsed_on_its_own_with_metas_id() {
+    let items = every_kind();
+    assert_eq!(items.len(), 11);
+    assert_eq!(items[0].meta_id.as_deref(), Some("1073912404471224"));
+    assert_eq!(items[0].label, "entrega_a_caminho (pt_BR)");
+    let broken = items.last().unwrap();
+    let error = broken.result.as_ref().unwrap_err();
+    assert_eq!(error.field().as_deref(), Some("components.body"));
+    assert!(error.to_string().contains("{{First Name}}"), "{error}");
+    assert_eq!(items.iter().filter(|i| i.result.is_ok()).count(), 10);
+}
+
+#[test]
+fn a_location_header_asks_for_latitude_longitude_name_and_address() {
+    let template = item("entrega_a_caminho");
+    assert!(template.is_sendable());
+    assert_eq!(
+        keys(&template),
+        [
+            "location_latitude",
+            "location_longitude",
+            "location_name",
+            "location_address",
+            "customer_name",
+            "order_number"
+        ]
+    );
+    let mut request = template.example_request();
+    assert!(template.validate_send(&request).is_ok());
+    request
+        .variables
+        .insert("location_latitude".into(), "-23.5613993".into());
+    request
+        .variables
+        .insert("location_longitude".into(), "-46.6565712".into());
+    request
+        .variables
+        .insert("location_name".into(), "Loja Paulista".into());
+    request
+        .variables
+        .insert("location_address".into(), "Av. Paulista, 1000".into());
+    let sent = template.validate_send(&request).unwrap();
+    assert_eq!(
+        sent.rendered.header,
+        Some(RenderedHeader::Location {
+            latitude: "-23.5613993".into(),
+            longitude: "-46.6565712".into(),
+            name: "Loja Paulista".into(),
+            address: "Av. Paulista, 1000".into(),
+        })
+    );
+    assert!(sent
+        .rendered
+        .to_plain_text()
+        .starts_with("[location] Loja Paulista, Av. Paulista, 1000"));
+}
+
+#[test]
+fn coordinates_out_of_range_or_not_decimal_are_refused_naming_the_variable() {
+    let template = item("entrega_a_caminho");
+    for (key, value) in [
+        ("location_latitude", "91"),
+        ("location_latitude", "-90.5"),
+        ("location_latitude", "1e1"),
+        ("location_longitude", "180.0001"),
+        ("location_longitude", "abc"),
+        ("location_longitude", "-"),
+        ("location_latitude", " 10"),
+    ] {
+        let mut request = template.example_request();
+        request.variables.insert(key.into(), value.into());
+        let errors = template.validate_send(&request).unwrap_err();
+        assert_eq!(errors.len(), 1, "{key}={value}: {errors:?}");
+        assert_eq!(
+            errors[0].field().as_deref(),
+            Some(format!("variables.{key}").as_str()),
+            "{key}={value}"
+        );
+    }
+    let mut request = template.example_request();
+    request
+        .variables
+        .insert("location_name".into(), "a\nb".into());
+    assert!(template.validate_send(&request).is_err());
+    request
+        .variables
+        .insert("location_name".into(), "x".repeat(1001));
+    assert!(template.validate_send(&request).is_err());
+}
+
+#[test]
+fn an_authentication_template_listed_with_a_url_button_takes_the_code_once() {
+    for (name, otp_type) in [
+        ("verification_code", OtpType::CopyCode),
+        ("codigo_autofill", OtpType::OneTap),
+    ] {
+        let template = item(name);
+        assert_eq!(keys(&template), ["1"], "{name}: the code is one variable");
+        assert_eq!(template.variables()[0].max_length, 15);
+        assert!(matches!(
+            &template.components().buttons[0],
+            TemplateButton::Otp { otp_type: t, .. } if *t == otp_type
+        ));
+        let mut request = template.example_request();
+        request
+            .variables
+            .insert("1".into(), "123456789012345".into());
+        assert!(template.validate_send(&request).is_ok());
+        request
+            .variables
+            .insert("1".into(), "1234567890123456".into());
+        let errors = template.validate_send(&request).unwrap_err();
+        assert_eq!(errors[0].code(), "variable_too_long");
+        request.variables.insert("1".into(), "12 34".into());
+        assert!(
+            template.validate_send(&request).is_err(),
+            "a code is one word"
+        );
+    }
+    assert_eq!(
+        item("verification_code").components().footer.as_deref(),
+        Some("This code expires in 10 minutes.")
+    );
+}
+
+#[test]
+fn carousel_offer_catalog_multi_product_and_flow_templates_are_kept_but_unsupported() {
+    for (name, kind, field) in [
+        (
+            "summer_carousel",
+            UnsupportedKind::Carousel,
+            "components[1].type",
+        ),
+        (
+            "oferta_relampago",
+            UnsupportedKind::LimitedTimeOffer,
+            "components[1].type",
+        ),
+        (
+            "catalogo_novidades",
+            UnsupportedKind::Catalog,
+            "components[2].buttons[0].type",
+        ),
+        (
+            "abandoned_cart_items",
+            UnsupportedKind::MultiProduct,
+            "components[2].buttons[0].type",
+        ),
+        (
+            "agendar_visita",
+            UnsupportedKind::Flow,
+            "components[1].buttons[0].type",
+        ),
+    ] {
+        let template = item(name);
+        let unsupported = template.unsupported().unwrap_or_else(|| panic!("{name}"));
+        assert_eq!(unsupported.kind, kind, "{name}");
+        assert!(
+            unsupported.reason.starts_with(field),
+            "{name}: {}",
+            unsupported.reason
+        );
+        assert!(!template.is_sendable(), "{name} is never offered");
+        assert_eq!(template.status(), TemplateStatus::Approved);
+        assert!(!template.components().body.is_empty());
+    }
+}
+
+#[test]
+fn media_and_phone_buttons_of_the_listing_are_supported() {
+    let boleto = item("boleto_pdf");
+    assert!(boleto.is_sendable());
+    assert_eq!(keys(&boleto), ["header_url", "1", "2", "button_1"]);
+    assert_eq!(boleto.variables()[3].example, "b-77");
+    let video = item("video_boas_vindas");
+    assert_eq!(video.status(), TemplateStatus::Paused);
+    assert!(matches!(
+        video.components().header,
+        Some(TemplateHeader::Video { .. })
+    ));
 }

@@ -104,6 +104,7 @@ fn body_template(body: &str) -> Template {
             buttons: vec![],
         },
         examples: BTreeMap::new(),
+        unsupported: None,
     })
     .unwrap()
 }
@@ -144,6 +145,7 @@ proptest! {
             status: TemplateStatus::Approved,
             components: TemplateComponents { header: None, body, footer: None, buttons: vec![] },
             examples: BTreeMap::new(),
+            unsupported: None,
         }) {
             let _ = template.render(&variables);
             let request = SendMessageRequest { to, variables };

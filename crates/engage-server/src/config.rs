@@ -52,6 +52,19 @@ pub mod env {
     /// How long the delivery worker holds a claimed message, in ms (default 60000, at least
     /// 1000): see [`super::ServerConfig::delivery_lease`].
     pub const LEASE_MS: &str = "ENGAGE_LEASE_MS";
+    /// `1`: status callbacks may go to loopback, link-local and private addresses (the
+    /// embedded sandbox sets it; default: refused).
+    pub const CALLBACKS_ALLOW_PRIVATE: &str = "ENGAGE_CALLBACKS_ALLOW_PRIVATE";
+    /// Failed sign-ins to one account within 15 minutes before each further one blocks it
+    /// for a growing time (default 5).
+    pub const SIGN_IN_FREE_FAILURES: &str = "ENGAGE_SIGN_IN_FREE_FAILURES";
+    /// The same from one client address (default 20).
+    pub const SIGN_IN_ADDRESS_FREE_FAILURES: &str = "ENGAGE_SIGN_IN_ADDRESS_FREE_FAILURES";
+    /// A mail server to email invitations through: `smtp://host:25`,
+    /// `smtp://user:pass@host:587?tls=required`, `smtps://user:pass@host:465`.
+    pub const SMTP_URL: &str = "ENGAGE_SMTP_URL";
+    /// The sender of those emails (default `Engage <engage@localhost>`).
+    pub const SMTP_FROM: &str = "ENGAGE_SMTP_FROM";
 }
 
 /// Default [`ServerConfig::delivery_lease`]: 60 s.
@@ -114,6 +127,116 @@ pub struct ServerConfig {
     /// again, so it must stay well above the time a claimed batch takes to deliver (200
     /// messages at the sender's rate, shared by all instances).
     pub delivery_lease: Duration,
+    /// Status callbacks to the customers' systems (issue 11).
+    pub callbacks: CallbackConfig,
+    /// Sign-in throttling (issue 13).
+    pub team: TeamConfig,
+    /// Keep each campaign's integration log (issue 15). Always on in the server; the send
+    /// benchmark turns it off (`--without-integration-log`) to measure what it costs.
+    pub integration_log: bool,
+}
+
+/// Status callbacks: where they may go.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CallbackConfig {
+    /// Deliver to loopback, link-local and private addresses too
+    /// ([`env::CALLBACKS_ALLOW_PRIVATE`]`=1`).
+    pub allow_private: bool,
+}
+
+impl CallbackConfig {
+    fn read(get: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let allow_private = match get(env::CALLBACKS_ALLOW_PRIVATE).as_deref().map(str::trim) {
+            None | Some("0") => false,
+            Some("1") => true,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    name: env::CALLBACKS_ALLOW_PRIVATE,
+                    message: format!("`{other}` is neither 1 nor 0"),
+                })
+            }
+        };
+        Ok(CallbackConfig { allow_private })
+    }
+}
+
+/// How failed sign-ins are slowed down, per account (email) and per client address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamConfig {
+    /// Default: 5 free failures in 15 minutes, then 30 s doubling per failure up to 15 min.
+    pub account_throttle: engage_core::team::ThrottlePolicy,
+    /// Default: 20 free failures in 15 minutes (one office behind one address), then 30 s
+    /// doubling per failure up to 15 min.
+    pub address_throttle: engage_core::team::ThrottlePolicy,
+    /// Where invitations are also emailed ([`env::SMTP_URL`]); `None`: not emailed.
+    pub smtp_url: Option<String>,
+    /// [`env::SMTP_FROM`].
+    pub smtp_from: String,
+}
+
+/// Default [`TeamConfig::smtp_from`].
+pub const DEFAULT_SMTP_FROM: &str = "Engage <engage@localhost>";
+
+impl Default for TeamConfig {
+    fn default() -> Self {
+        let policy = |free_failures| engage_core::team::ThrottlePolicy {
+            free_failures,
+            window_secs: 15 * 60,
+            base_delay_secs: 30,
+            max_delay_secs: 15 * 60,
+        };
+        TeamConfig {
+            account_throttle: policy(5),
+            address_throttle: policy(20),
+            smtp_url: None,
+            smtp_from: DEFAULT_SMTP_FROM.to_owned(),
+        }
+    }
+}
+
+impl TeamConfig {
+    fn read(get: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let mut team = TeamConfig::default();
+        for (name, slot) in [
+            (
+                env::SIGN_IN_FREE_FAILURES,
+                &mut team.account_throttle.free_failures,
+            ),
+            (
+                env::SIGN_IN_ADDRESS_FREE_FAILURES,
+                &mut team.address_throttle.free_failures,
+            ),
+        ] {
+            if let Some(value) = get(name) {
+                *slot = value
+                    .trim()
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|count| *count >= 1)
+                    .ok_or(ConfigError::Invalid {
+                        name,
+                        message: format!("`{value}` is not a whole number of at least 1"),
+                    })?;
+            }
+        }
+        team.smtp_url = get(env::SMTP_URL).map(|url| url.trim().to_owned());
+        if let Some(from) = get(env::SMTP_FROM) {
+            team.smtp_from = from.trim().to_owned();
+        }
+        if let Some(url) = &team.smtp_url {
+            crate::mail::Mailer::check(url, &team.smtp_from).map_err(|error| {
+                let name = match error {
+                    crate::mail::MailSettingsError::Url(_) => env::SMTP_URL,
+                    crate::mail::MailSettingsError::From(_) => env::SMTP_FROM,
+                };
+                ConfigError::Invalid {
+                    name,
+                    message: error.to_string(),
+                }
+            })?;
+        }
+        Ok(team)
+    }
 }
 
 /// What the command line said; each `Some` wins over the environment.
@@ -139,6 +262,9 @@ impl ServerConfig {
             whatsapp: WhatsAppConfig::default(),
             limits: Limits::default(),
             delivery_lease: DEFAULT_DELIVERY_LEASE,
+            callbacks: CallbackConfig::default(),
+            team: TeamConfig::default(),
+            integration_log: true,
         }
     }
 
@@ -178,6 +304,9 @@ impl ServerConfig {
             whatsapp: WhatsAppConfig::read(&get)?,
             limits: Limits::read(get)?,
             delivery_lease: delivery_lease(&get)?,
+            callbacks: CallbackConfig::read(&get)?,
+            team: TeamConfig::read(&get)?,
+            integration_log: true,
             database_url,
             listen,
             public_url,
@@ -503,6 +632,14 @@ pub struct Limits {
     pub password_hash_queue: usize,
     /// Longest wait for a hashing slot before 503 `busy`. `ENGAGE_PASSWORD_HASH_WAIT_SECS`.
     pub password_hash_wait: Duration,
+    /// Whether each hashing slot keeps its ~19 MiB of argon2 memory for the next sign-in
+    /// (a server: no allocation per sign-in) or frees it after each one (the desktop app's
+    /// sandbox, which signs in once per launch). Not an environment variable.
+    pub keep_password_memory: bool,
+    /// Send requests per second each API client may make to one instance
+    /// (`POST /v1/campaigns/{id}/messages`), unless its workspace sets its own rate.
+    /// `ENGAGE_SEND_RATE_PER_SECOND`.
+    pub send_rate_per_second: u32,
 }
 
 impl Default for Limits {
@@ -519,6 +656,8 @@ impl Default for Limits {
                 .unwrap_or(2),
             password_hash_queue: 64,
             password_hash_wait: Duration::from_secs(10),
+            keep_password_memory: true,
+            send_rate_per_second: 1_000,
         }
     }
 }
@@ -592,6 +731,10 @@ impl Limits {
             "ENGAGE_PASSWORD_HASH_WAIT_SECS",
             &mut limits.password_hash_wait,
         )?;
+        let mut send_rate = limits.send_rate_per_second as usize;
+        count("ENGAGE_SEND_RATE_PER_SECOND", &mut send_rate, 1)?;
+        limits.send_rate_per_second = u32::try_from(send_rate)
+            .map_err(|_| invalid("ENGAGE_SEND_RATE_PER_SECOND", "at most 4294967295"))?;
         Ok(limits)
     }
 }
@@ -612,6 +755,21 @@ mod tests {
 
     fn key_b64(byte: u8) -> String {
         STANDARD.encode([byte; 32])
+    }
+
+    #[test]
+    fn private_callback_destinations_are_refused_unless_allowed_with_1() {
+        let read = |pairs: &[(&str, &str)]| {
+            ServerConfig::read(Flags::default(), env_of(pairs)).map(|c| c.callbacks.allow_private)
+        };
+        assert!(!read(&[]).unwrap());
+        assert!(!read(&[(env::CALLBACKS_ALLOW_PRIVATE, "0")]).unwrap());
+        assert!(read(&[(env::CALLBACKS_ALLOW_PRIVATE, "1")]).unwrap());
+        let error = read(&[(env::CALLBACKS_ALLOW_PRIVATE, "yes")]).unwrap_err();
+        assert!(
+            error.to_string().contains("ENGAGE_CALLBACKS_ALLOW_PRIVATE"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -214,6 +214,29 @@ pub fn new_client_id() -> String {
     format!("engage_{}", URL_SAFE_NO_PAD.encode(bytes))
 }
 
+/// Lowercase hex of HMAC-SHA256(`key`, `data`) (status callback signatures).
+pub fn hmac_sha256_hex(key: &[u8], data: &[u8]) -> String {
+    use hmac::Mac;
+    let mut mac =
+        <hmac::Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes keys of any length");
+    mac.update(data);
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// Prefix of the client ids of test credentials (their messages go through the sandbox).
+pub const TEST_CLIENT_ID_PREFIX: &str = "engage_test_";
+
+/// A new client id for test credentials: `engage_test_` + 22 URL-safe characters.
+pub fn new_test_client_id() -> String {
+    let mut bytes = [0u8; 16];
+    OsRng.fill_bytes(&mut bytes);
+    format!("{TEST_CLIENT_ID_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -60,9 +60,9 @@ pub(crate) async fn serve(
             },
             _ = stopped(&mut shutdown) => break,
         };
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
+                Ok(accepted) => accepted,
                 Err(error) => {
                     // Out of file descriptors and the like: back off instead of spinning.
                     tracing::warn!(%error, "accepting a connection failed");
@@ -83,8 +83,11 @@ pub(crate) async fn serve(
         let body_timeout = limits.body_read_timeout;
         let service = hyper::service::service_fn(move |request: Request<Incoming>| {
             let in_flight = requests.begin_request();
-            let request =
+            let mut request =
                 request.map(|body| axum::body::Body::new(TimeoutBody::new(body_timeout, body)));
+            request
+                .extensions_mut()
+                .insert(axum::extract::ConnectInfo(peer));
             let mut router = router.clone();
             async move {
                 let response = router.call(request).await;

@@ -97,3 +97,12 @@ pub async fn record_queue_depth(store: &Store) {
         Err(error) => tracing::warn!(%error, "reading the queue depth for /metrics failed"),
     }
 }
+
+// ---------------------------------------------------------------- integration log (issue 15)
+
+const INTEGRATION_CALLS_DROPPED: &str = "engage_integration_calls_dropped_total";
+
+/// A request left out of the integration log because its queue was full.
+pub fn integration_call_dropped() {
+    metrics::counter!(INTEGRATION_CALLS_DROPPED).increment(1);
+}

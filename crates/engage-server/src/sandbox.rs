@@ -42,6 +42,16 @@ pub async fn start_sandbox_with(
     let config = |listen: SocketAddr| ServerConfig {
         listen,
         whatsapp: whatsapp.clone(),
+        // The sandbox runs on this computer: callbacks to a receiver here are the point.
+        callbacks: crate::config::CallbackConfig {
+            allow_private: true,
+        },
+        // One sign-in per launch: its ~19 MiB of argon2 memory is freed after it, not kept
+        // in the app process for a next one (desktop footprint, issue 14).
+        limits: crate::config::Limits {
+            keep_password_memory: false,
+            ..crate::config::Limits::default()
+        },
         ..ServerConfig::new(database_url.clone(), secret_key.clone())
     };
     let preferred = SocketAddr::from(([127, 0, 0, 1], SANDBOX_PORT));

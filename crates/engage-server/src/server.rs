@@ -33,6 +33,10 @@ pub struct RunningServer {
     /// Kept to give up this instance's leases after the worker stops.
     writer_handle: MessageWriter,
     purge: JoinHandle<()>,
+    /// Status callbacks (issue 11).
+    callbacks: JoinHandle<()>,
+    /// The integration log's writer (issue 15).
+    integration_log: JoinHandle<()>,
 }
 
 /// How long a graceful shutdown waits for requests in flight, then for the worker's
@@ -79,15 +83,26 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     let instance = format!("{}-{}", local_addr, uuid::Uuid::new_v4().simple());
     let (writer_handle, writer) =
         MessageWriter::spawn(store.clone(), instance.clone(), committed.clone());
-    let providers = Providers::from_config(store.clone(), secret_key.clone(), &config.whatsapp);
+    let providers = Providers::from_config(
+        store.clone(),
+        secret_key.clone(),
+        &config.whatsapp,
+        &writer_handle,
+    );
+    let callback_key = secret_key.clone();
     let retry = worker::RetryPolicy::with_base(config.whatsapp.retry_base);
+    let (integration_log, integration_log_task) = if config.integration_log {
+        crate::integration_log::IntegrationLog::spawn(store.clone())
+    } else {
+        crate::integration_log::IntegrationLog::off()
+    };
     let state = AppState::new(
         store.clone(),
         writer_handle.clone(),
         secret_key,
         public_url,
-        config.whatsapp,
-        &config.limits,
+        &config,
+        integration_log,
     );
     let app = http::router(state);
 
@@ -110,6 +125,14 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         listener,
         background_signal.clone(),
     ));
+    let dispatcher = crate::callbacks::Dispatcher::new(
+        store.clone(),
+        callback_key,
+        config.callbacks,
+        instance.clone(),
+        i64::try_from(config.delivery_lease.as_millis()).unwrap_or(i64::MAX),
+    );
+    let callbacks = tokio::spawn(dispatcher.run(background_signal.clone()));
     let purge = tokio::spawn(purge_loop(store.clone(), background_signal));
     tracing::info!("listening on {base_url}");
     Ok(RunningServer {
@@ -123,6 +146,8 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         writer,
         writer_handle,
         purge,
+        callbacks,
+        integration_log: integration_log_task,
     })
 }
 
@@ -138,6 +163,12 @@ async fn purge_loop(store: Store, mut shutdown: watch::Receiver<bool>) {
         }
         if let Err(error) = store.purge_expired_sessions().await {
             tracing::warn!(%error, "purging expired sessions failed");
+        }
+        if let Err(error) = store.purge_callbacks().await {
+            tracing::warn!(%error, "purging old status callbacks failed");
+        }
+        if let Err(error) = store.purge_integration_calls().await {
+            tracing::warn!(%error, "purging the integration log failed");
         }
         tokio::select! {
             _ = tokio::time::sleep(PURGE_INTERVAL) => {}
@@ -163,9 +194,17 @@ impl RunningServer {
     pub async fn shutdown(self) {
         let _ = self.shutdown_http.send(true);
         join_within("HTTP server", self.http, HTTP_DRAIN).await;
+        // The router held the integration log's only handle: its task writes what is queued.
+        join_within(
+            "integration log",
+            self.integration_log,
+            Duration::from_secs(1),
+        )
+        .await;
         let _ = self.shutdown_background.send(true);
         join_within("delivery worker", self.worker, WORKER_DRAIN).await;
         join_within("purge", self.purge, WORKER_DRAIN).await;
+        join_within("callback dispatcher", self.callbacks, WORKER_DRAIN).await;
         match self.writer_handle.release_leases().await {
             Ok(0) => {}
             Ok(count) => tracing::info!(count, "released this instance's delivery leases"),

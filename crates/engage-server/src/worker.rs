@@ -82,16 +82,155 @@ pub trait Provider: Send + Sync {
     ) -> impl std::future::Future<Output = Result<ProviderReceipt, ProviderError>> + Send;
 }
 
-/// The sandbox provider: no external call; every message is delivered with its rendered
-/// text kept, so the app can show what the recipient would receive.
-#[derive(Debug, Clone, Default)]
-pub struct SandboxProvider;
+/// What the sandbox does with a recipient: its documented test numbers, like a payment
+/// provider's test cards (README, "Sandbox test numbers").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SandboxBehaviour {
+    /// Ending in 0001: sent, then failed with WhatsApp's 131026 (not on WhatsApp) a moment
+    /// later.
+    FailsNotOnWhatsApp,
+    /// Ending in 0002: delivered, never read.
+    DeliveredNeverRead,
+    /// Ending in 0003: delivered, then the person replies "PARAR" (an opt-out keyword).
+    RepliesStop,
+    /// Any other number: delivered, then read after a short random delay.
+    DeliveredThenRead,
+}
+
+impl SandboxBehaviour {
+    pub fn of(to: &str) -> SandboxBehaviour {
+        if to.ends_with("0001") {
+            SandboxBehaviour::FailsNotOnWhatsApp
+        } else if to.ends_with("0002") {
+            SandboxBehaviour::DeliveredNeverRead
+        } else if to.ends_with("0003") {
+            SandboxBehaviour::RepliesStop
+        } else {
+            SandboxBehaviour::DeliveredThenRead
+        }
+    }
+}
+
+/// How long the sandbox keeps trying to report a later status whose message's acceptance is
+/// not yet recorded.
+const SANDBOX_REPORT_PATIENCE: Duration = Duration::from_secs(30);
+
+/// The code and reason a sandbox test number ending in 0001 fails with (WhatsApp's own).
+pub const SANDBOX_FAILURE_CODE: &str = "whatsapp_131026";
+
+/// The sandbox provider: no external call; every message keeps its rendered text, so the
+/// app can show what the recipient would receive. The test numbers ([`SandboxBehaviour`])
+/// get their later statuses the way WhatsApp's webhooks bring them: as reports through the
+/// message writer, after a short delay.
+#[derive(Clone, Default)]
+pub struct SandboxProvider {
+    reports: Option<crate::store::writer::WeakMessageWriter>,
+    /// Where the simulated replies go (the workspace's opt-out keywords apply).
+    replies: Option<Store>,
+    /// Later statuses come between `delay_ms.0` and `delay_ms.1` after the send.
+    delay_ms: (u64, u64),
+}
+
+impl SandboxProvider {
+    /// A sandbox whose later statuses (read, the 0001 failure) go to `writer`, and whose
+    /// simulated replies (0003) to `store`.
+    pub fn with_reports(writer: &MessageWriter, store: Store) -> Self {
+        SandboxProvider {
+            reports: Some(writer.downgrade()),
+            replies: Some(store),
+            delay_ms: (4_000, 8_000),
+        }
+    }
+
+    /// The person behind `message.to` replies `text` after the delay, as WhatsApp's
+    /// `messages` webhook would bring it.
+    fn reply_later(&self, message: &OutboundMessage, text: &'static str) {
+        let Some(store) = self.replies.clone() else {
+            return;
+        };
+        let (low, high) = self.delay_ms;
+        let delay = rand::thread_rng().gen_range(low..=high.max(low));
+        let (sender_id, from) = (message.sender_id.clone(), message.to.clone());
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(delay)).await;
+            let recorded = async {
+                let Some(workspace) = store.sender_workspace(None, Some(&sender_id)).await? else {
+                    return Ok(None);
+                };
+                store.record_reply(workspace, &from, text).await
+            };
+            if let Err(error) = recorded.await {
+                tracing::debug!(%error, "a sandbox reply was not recorded");
+            }
+        });
+    }
+
+    /// Reports `report` after the delay; retried every half second, for up to
+    /// [`SANDBOX_REPORT_PATIENCE`], while the acceptance it follows is not yet committed (a
+    /// busy machine can take seconds to record it).
+    fn later(&self, report: crate::store::ProviderReport) {
+        let Some(reports) = self.reports.clone() else {
+            return;
+        };
+        let (low, high) = self.delay_ms;
+        let delay = rand::thread_rng().gen_range(low..=high.max(low));
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(delay)).await;
+            let patience = tokio::time::Instant::now() + SANDBOX_REPORT_PATIENCE;
+            while tokio::time::Instant::now() < patience {
+                let Some(writer) = reports.upgrade() else {
+                    return;
+                };
+                match writer.report(None, vec![report.clone()]).await {
+                    Ok(applied) if applied.applied > 0 => return,
+                    Ok(_) => {}
+                    Err(error) => {
+                        tracing::debug!(%error, "a sandbox report was not recorded");
+                        return;
+                    }
+                }
+                drop(writer);
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        });
+    }
+}
 
 impl Provider for SandboxProvider {
     async fn send(&self, message: &OutboundMessage) -> Result<ProviderReceipt, ProviderError> {
+        let provider_message_id = format!("sandbox-{}", message.id);
+        let report = |status, error| crate::store::ProviderReport {
+            provider_message_id: provider_message_id.clone(),
+            status,
+            error,
+            at_ms: None,
+        };
+        let status = match SandboxBehaviour::of(&message.to) {
+            SandboxBehaviour::FailsNotOnWhatsApp => {
+                self.later(report(
+                    MessageStatus::Failed,
+                    Some(MessageError {
+                        code: SANDBOX_FAILURE_CODE.into(),
+                        message:
+                            "(131026) Message undeliverable (sandbox test number ending in 0001)"
+                                .into(),
+                    }),
+                ));
+                MessageStatus::Sent
+            }
+            SandboxBehaviour::DeliveredNeverRead => MessageStatus::Delivered,
+            SandboxBehaviour::RepliesStop => {
+                self.reply_later(message, "PARAR");
+                MessageStatus::Delivered
+            }
+            SandboxBehaviour::DeliveredThenRead => {
+                self.later(report(MessageStatus::Read, None));
+                MessageStatus::Delivered
+            }
+        };
         Ok(ProviderReceipt {
-            provider_message_id: format!("sandbox-{}", message.id),
-            status: MessageStatus::Delivered,
+            provider_message_id,
+            status,
         })
     }
 }

@@ -1,16 +1,18 @@
-//! The documentation payload of a campaign: the two curls (secret masked for the screen, real
-//! for the clipboard), the request body built from the person's example values, and the
+//! The documentation payload of a campaign: the two steps in the chosen language (secret
+//! masked for the screen, real for the clipboard), the request body built from the person's example values, and the
 //! message the recipient gets with them.
 
 use std::collections::BTreeMap;
 
-use engage_core::curl;
 use engage_core::phone::PhoneNumber;
+use engage_core::snippet::{self, Integration};
 use engage_core::template::Template as CoreTemplate;
 use engage_core::wire::{Campaign, CampaignIntegration, SendMessageRequest};
+use engage_core::SnippetLang;
 
 use super::AppError;
-use crate::models::CampaignDocs;
+use crate::models::{CallbackRecipe, CampaignDocs};
+use engage_core::callback::{verification_recipe, Recipe};
 
 /// Longest variable key accepted from the UI (template keys are short names or numbers).
 const MAX_KEY_LEN: usize = 64;
@@ -86,50 +88,71 @@ pub fn example_request(
     Ok((SendMessageRequest { to, variables }, core_template))
 }
 
-/// The documentation screen's payload, secrets masked.
+/// The two requests with the person's example values (validated like the server will).
+fn requests(
+    campaign: &Campaign,
+    integration: &CampaignIntegration,
+    values: &BTreeMap<String, String>,
+    to: Option<&str>,
+) -> Result<(Integration, engage_core::ValidatedSend), AppError> {
+    let (request, template) = example_request(campaign, integration, values, to)?;
+    let validated = template.validate_send(&request).map_err(first_problem)?;
+    let requests = Integration {
+        body: request,
+        ..Integration::from_wire(integration)
+    };
+    Ok((requests, validated))
+}
+
+/// The documentation screen's payload in `lang`, secrets masked.
 pub fn campaign_docs(
     campaign: Campaign,
     integration: &CampaignIntegration,
     values: &BTreeMap<String, String>,
     to: Option<&str>,
+    lang: SnippetLang,
 ) -> Result<CampaignDocs, AppError> {
-    let (request, template) = example_request(&campaign, integration, values, to)?;
-    let validated = template.validate_send(&request).map_err(first_problem)?;
+    let (requests, validated) = requests(&campaign, integration, values, to)?;
+    let shown = requests.masked().render(lang);
     Ok(CampaignDocs {
         token_url: integration.token_url.clone(),
         send_url: integration.send_url.clone(),
         client_id: integration.client_id.clone(),
-        token_curl_masked: curl::masked_token_curl(
-            &integration.token_url,
-            &integration.client_id,
-            &integration.client_secret,
-        ),
-        send_curl_masked: curl::send_curl(&integration.send_url, &request),
-        request,
+        lang,
+        languages: snippet::lang_options(),
+        token_snippet_masked: shown.token,
+        send_snippet_masked: shown.send,
+        request: requests.body,
         rendered: validated.rendered,
         campaign,
+        mode: integration.mode,
+        scope: integration.scope,
+        last_used_at: integration.last_used_at.and_then(rfc3339),
+        previous_secret_expires_at: integration.previous_secret_expires_at.and_then(rfc3339),
+        test_phone: None,
     })
 }
 
-/// Step 1 as it runs: the token curl with the real client secret.
-pub fn token_curl(integration: &CampaignIntegration) -> String {
-    curl::token_curl(
-        &integration.token_url,
-        &integration.client_id,
-        &integration.client_secret,
-    )
+fn rfc3339(at: time::OffsetDateTime) -> Option<String> {
+    at.format(&time::format_description::well_known::Rfc3339)
+        .ok()
 }
 
-/// Step 2 as it runs (the send curl carries no secret: the token comes from `$ENGAGE_TOKEN`).
-pub fn send_curl(
+/// Step 1 as it runs in `lang`: the real client secret.
+pub fn token_snippet(integration: &CampaignIntegration, lang: SnippetLang) -> String {
+    snippet::render(lang, &Integration::from_wire(integration).token_call())
+}
+
+/// Step 2 as it runs in `lang` (it carries no secret: the token comes from `ENGAGE_TOKEN`).
+pub fn send_snippet(
     campaign: &Campaign,
     integration: &CampaignIntegration,
     values: &BTreeMap<String, String>,
     to: Option<&str>,
+    lang: SnippetLang,
 ) -> Result<String, AppError> {
-    let (request, template) = example_request(campaign, integration, values, to)?;
-    template.validate_send(&request).map_err(first_problem)?;
-    Ok(curl::send_curl(&integration.send_url, &request))
+    let (requests, _) = requests(campaign, integration, values, to)?;
+    Ok(snippet::render(lang, &requests.send_call()))
 }
 
 fn first_problem(problems: Vec<engage_core::error::CoreError>) -> AppError {
@@ -140,4 +163,23 @@ fn first_problem(problems: Vec<engage_core::error::CoreError>) -> AppError {
         ),
         None => AppError::invalid("variables", "The example values were refused."),
     }
+}
+
+/// How to verify a status callback's signature, in every language of the picker.
+pub fn callback_recipes() -> Vec<CallbackRecipe> {
+    engage_core::SnippetLang::ALL
+        .into_iter()
+        .map(|lang| {
+            let (code, note) = match verification_recipe(lang) {
+                Recipe::Code(code) => (Some(code.to_owned()), None),
+                Recipe::Note(note) => (None, Some(note.to_owned())),
+            };
+            CallbackRecipe {
+                lang,
+                label: lang.label().to_owned(),
+                code,
+                note,
+            }
+        })
+        .collect()
 }

@@ -48,6 +48,49 @@ pub enum AppError {
     #[error("The text could not be copied to the clipboard: {0}")]
     ClipboardUnavailable(String),
 
+    /// No update endpoint: neither `ENGAGE_UPDATE_URL` nor a release build's default, or an
+    /// unusable `ENGAGE_UPDATE_URL` (the reason says which).
+    #[error("{0}")]
+    UpdatesNotConfigured(String),
+
+    /// The update endpoint could not be asked or gave no usable answer.
+    #[error("Engage could not find out whether a newer version exists: {0}")]
+    UpdateCheckFailed(String),
+
+    /// "Install and restart" without a newer version found first.
+    #[error("There is no update to install. Check for updates first.")]
+    NoPendingUpdate,
+
+    /// The update package could not be downloaded.
+    #[error("The update could not be downloaded: {0}")]
+    UpdateDownloadFailed(String),
+
+    /// The downloaded package does not match the signature made with the project's key.
+    #[error("The downloaded update is not signed by Engage's publisher (it was damaged or changed on the way), so nothing was installed: {0}")]
+    UpdateSignatureInvalid(String),
+
+    /// The verified package could not be installed.
+    #[error("The update could not be installed: {0}")]
+    UpdateInstallFailed(String),
+
+    /// The log folder could not be created or opened in the file manager.
+    #[error("The log folder could not be opened: {0}")]
+    LogFolderUnavailable(String),
+    /// A file chosen in the save dialog could not be written.
+    #[error("The file {path} could not be written: {reason}")]
+    FileUnwritable { path: String, reason: String },
+
+    /// The system's save dialog could not be shown.
+    #[error("The save dialog could not be opened: {0}")]
+    DialogUnavailable(String),
+    /// The connection broke while a message export was downloading (the partial file is
+    /// removed; issue 12).
+    #[error("The export stopped before the end ({0}); nothing was saved. Try again.")]
+    ExportInterrupted(String),
+    /// The file picked for an import could not be read, or is too large (issue 12).
+    #[error("The file could not be read: {0}")]
+    ImportFailed(String),
+
     /// A refusal from the server's API, passed through with its code, message and field.
     #[error("{}", .error.message)]
     Api { status: u16, error: ApiError },
@@ -74,6 +117,17 @@ impl AppError {
             AppError::SandboxFailed(_) => "sandbox_failed",
             AppError::SettingsUnwritable { .. } => "settings_unwritable",
             AppError::ClipboardUnavailable(_) => "clipboard_unavailable",
+            AppError::UpdatesNotConfigured(_) => "updates_not_configured",
+            AppError::UpdateCheckFailed(_) => "update_check_failed",
+            AppError::NoPendingUpdate => "update_not_found",
+            AppError::UpdateDownloadFailed(_) => "update_download_failed",
+            AppError::UpdateSignatureInvalid(_) => "update_signature_invalid",
+            AppError::UpdateInstallFailed(_) => "update_install_failed",
+            AppError::LogFolderUnavailable(_) => "log_folder_unavailable",
+            AppError::FileUnwritable { .. } => "file_unwritable",
+            AppError::DialogUnavailable(_) => "dialog_unavailable",
+            AppError::ExportInterrupted(_) => "export_interrupted",
+            AppError::ImportFailed(_) => "import_failed",
             AppError::Api { error, .. } => &error.code,
         }
     }
@@ -136,6 +190,7 @@ mod tests {
                 code: "campaign_name_taken".into(),
                 message: "A campaign named \"Promo\" already exists.".into(),
                 field: Some("name".into()),
+                retry_at: None,
             },
         };
         assert_eq!(
@@ -203,6 +258,36 @@ mod tests {
             (
                 AppError::ClipboardUnavailable("no display".into()),
                 "clipboard_unavailable",
+            ),
+            (
+                AppError::UpdatesNotConfigured("no endpoint".into()),
+                "updates_not_configured",
+            ),
+            (
+                AppError::UpdateCheckFailed("timeout".into()),
+                "update_check_failed",
+            ),
+            (AppError::NoPendingUpdate, "update_not_found"),
+            (
+                AppError::UpdateDownloadFailed("404".into()),
+                "update_download_failed",
+            ),
+            (
+                AppError::UpdateSignatureInvalid("bad signature".into()),
+                "update_signature_invalid",
+            ),
+            (
+                AppError::UpdateInstallFailed("read-only".into()),
+                "update_install_failed",
+            ),
+            (
+                AppError::LogFolderUnavailable("no file manager".into()),
+                "log_folder_unavailable",
+            ),
+            (AppError::ImportFailed("too large".into()), "import_failed"),
+            (
+                AppError::ExportInterrupted("connection reset".into()),
+                "export_interrupted",
             ),
         ];
         for (error, code) in cases {

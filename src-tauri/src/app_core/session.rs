@@ -6,7 +6,8 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use engage_core::wire::StaffTokenResponse;
+use engage_core::wire::{Me, StaffTokenResponse};
+use engage_core::Role;
 use tokio::sync::Mutex;
 
 use super::api::ApiClient;
@@ -33,6 +34,7 @@ pub struct Session {
     mode: SessionMode,
     email: String,
     workspace_name: String,
+    role: Role,
     tokens: Mutex<Tokens>,
     persistence: Option<Persistence>,
 }
@@ -42,7 +44,7 @@ impl Session {
         api: ApiClient,
         mode: SessionMode,
         email: String,
-        workspace_name: String,
+        me: Me,
         tokens: StaffTokenResponse,
         persistence: Option<Persistence>,
     ) -> Session {
@@ -50,7 +52,8 @@ impl Session {
             api,
             mode,
             email,
-            workspace_name,
+            workspace_name: me.workspace_name,
+            role: me.role,
             tokens: Mutex::new(Tokens {
                 access: tokens.access_token,
                 refresh: tokens.refresh_token,
@@ -83,6 +86,8 @@ impl Session {
             email: self.email.clone(),
             workspace_name: self.workspace_name.clone(),
             persisted: self.persistence.is_some(),
+            role: self.role,
+            permissions: self.role.permissions(),
         }
     }
 

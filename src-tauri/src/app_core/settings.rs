@@ -1,27 +1,16 @@
-//! `settings.json` in the app data directory: the chosen language and who was signed in last
-//! (server URL, email, mode). Never a secret: tokens live in Rust memory and the OS keyring.
+//! `settings.json` in the app data directory: the chosen language, who was signed in last
+//! (server URL, email, mode) and when updates were last checked. Never a secret: tokens live in
+//! Rust memory and the OS keyring.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use engage_core::SnippetLang;
 use serde::{Deserialize, Serialize};
 
 use super::AppError;
-use crate::models::{Language, SessionMode};
+use crate::models::{Language, SessionMode, Theme};
 
-/// Environment variable that overrides the app data directory (tests start from a clean slate).
-pub const DATA_DIR_ENV: &str = "ENGAGE_DATA_DIR";
 const FILE_NAME: &str = "settings.json";
-
-/// `ENGAGE_DATA_DIR` when set, else the platform's data directory for the app
-/// (`~/.local/share/com.engage.desktop` on Linux).
-pub fn data_dir() -> PathBuf {
-    match std::env::var_os(DATA_DIR_ENV) {
-        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-        _ => dirs::data_dir()
-            .unwrap_or_else(std::env::temp_dir)
-            .join(super::keyring_store::SERVICE),
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LastSession {
@@ -36,6 +25,19 @@ pub struct Settings {
     pub language: Option<Language>,
     #[serde(default)]
     pub last_session: Option<LastSession>,
+    /// When the app last asked the update endpoint, in seconds since 1970 (background checks
+    /// happen at most once a day).
+    #[serde(default)]
+    pub last_update_check: Option<u64>,
+    /// The language the documentation screen shows the integration code in.
+    #[serde(default)]
+    pub snippet_lang: SnippetLang,
+    /// System, light or dark (issue 15).
+    #[serde(default)]
+    pub theme: Theme,
+    /// The staff member's own number for "Send a test to my phone" (issue 12), as last used.
+    #[serde(default)]
+    pub test_phone: Option<String>,
 }
 
 impl Settings {
@@ -85,12 +87,19 @@ mod tests {
                 server_url: "https://engage.example.com".into(),
                 email: "ana@example.com".into(),
             }),
+            last_update_check: Some(1_764_547_200),
+            snippet_lang: SnippetLang::Python,
+            theme: Theme::Dark,
+            test_phone: Some("+5511987650002".into()),
         };
         settings.save(dir.path()).unwrap();
         assert_eq!(Settings::load(dir.path()), settings);
         let text = std::fs::read_to_string(dir.path().join(FILE_NAME)).unwrap();
         assert!(
-            text.contains("\"es\"") && text.contains("\"server\""),
+            text.contains("\"es\"")
+                && text.contains("\"server\"")
+                && text.contains("\"python\"")
+                && text.contains("\"dark\""),
             "{text}"
         );
     }

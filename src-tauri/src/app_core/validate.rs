@@ -1,7 +1,8 @@
 //! Validation of command arguments: lengths, formats, ids. Each failure is `invalid_input`
 //! naming the argument (snake_case, like the server's fields).
 
-use engage_core::wire::CampaignStatus;
+use engage_core::callback::CallbackScope;
+use engage_core::wire::{CampaignStatus, CredentialMode, RotationGrace};
 use uuid::Uuid;
 
 use super::AppError;
@@ -118,6 +119,129 @@ pub fn language(input: &str) -> Result<Language, AppError> {
     }
 }
 
+/// Which credentials: `"live"` (also when absent) or `"test"`.
+pub fn credential_mode(input: Option<&str>) -> Result<CredentialMode, AppError> {
+    match input {
+        None => Ok(CredentialMode::Live),
+        Some(label) => CredentialMode::parse(label)
+            .ok_or_else(|| AppError::invalid("mode", "The mode must be \"live\" or \"test\".")),
+    }
+}
+
+/// How long the previous secret keeps working: `"now"`, `"1h"` or `"24h"`.
+pub fn rotation_grace(input: &str) -> Result<RotationGrace, AppError> {
+    RotationGrace::parse(input).ok_or_else(|| {
+        AppError::invalid(
+            "grace",
+            "The grace period must be \"now\", \"1h\" or \"24h\".",
+        )
+    })
+}
+
+/// Longest callback URL (the server's bound).
+const MAX_CALLBACK_URL_LEN: usize = 2048;
+
+/// A callback URL: trimmed, present, bounded (the server checks the rest).
+pub fn callback_url(input: &str) -> Result<&str, AppError> {
+    let url = input.trim();
+    if url.is_empty() {
+        return Err(AppError::invalid(
+            "url",
+            "Enter the address that receives the status callbacks.",
+        ));
+    }
+    if url.chars().count() > MAX_CALLBACK_URL_LEN {
+        return Err(AppError::invalid(
+            "url",
+            "The address is longer than 2048 characters.",
+        ));
+    }
+    Ok(url)
+}
+
+/// Whose callback endpoint: `"campaign"` or `"workspace"`.
+pub fn callback_scope(input: &str) -> Result<CallbackScope, AppError> {
+    match input {
+        "campaign" => Ok(CallbackScope::Campaign),
+        "workspace" => Ok(CallbackScope::Workspace),
+        _ => Err(AppError::invalid(
+            "scope",
+            "The scope must be \"campaign\" or \"workspace\".",
+        )),
+    }
+}
+
+/// The staff member's own number for a test send: trimmed, present, bounded (the server
+/// checks it is a valid E.164 number).
+pub fn test_phone(input: &str) -> Result<String, AppError> {
+    let phone = input.trim();
+    if phone.is_empty() {
+        return Err(AppError::invalid(
+            "to",
+            "Enter your WhatsApp number with the country code, such as +55 11 98765-4321.",
+        ));
+    }
+    if phone.chars().count() > 32 {
+        return Err(AppError::invalid(
+            "to",
+            "A phone number has at most 32 characters.",
+        ));
+    }
+    Ok(phone.to_owned())
+}
+
+/// A statistics period (issue 12): RFC 3339 instants, `hour` or `day`, an IANA zone name
+/// (the server knows the zones; here only its shape is checked). Returns the query pairs.
+pub fn stats_period(
+    from: &str,
+    to: &str,
+    bucket: &str,
+    tz: &str,
+) -> Result<Vec<(&'static str, String)>, AppError> {
+    use time::format_description::well_known::Rfc3339;
+    use time::OffsetDateTime;
+    let instant = |input: &str, field: &str| {
+        OffsetDateTime::parse(input.trim(), &Rfc3339).map_err(|_| {
+            AppError::invalid(
+                field,
+                format!("\"{field}\" must be a date and time such as 2026-12-01T00:00:00-03:00."),
+            )
+        })
+    };
+    let (start, end) = (instant(from, "from")?, instant(to, "to")?);
+    if start >= end {
+        return Err(AppError::invalid(
+            "to",
+            "The end of the period must be after its start.",
+        ));
+    }
+    if !matches!(bucket, "hour" | "day") {
+        return Err(AppError::invalid(
+            "bucket",
+            "The bucket must be \"hour\" or \"day\".",
+        ));
+    }
+    let tz = tz.trim();
+    let shaped = !tz.is_empty()
+        && tz.len() <= 64
+        && tz
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-' | '+'));
+    if !shaped {
+        return Err(AppError::invalid(
+            "tz",
+            "The time zone must be a name such as America/Sao_Paulo.",
+        ));
+    }
+    let format = |at: OffsetDateTime| at.format(&Rfc3339).unwrap_or_default();
+    Ok(vec![
+        ("from", format(start)),
+        ("to", format(end)),
+        ("bucket", bucket.to_owned()),
+        ("tz", tz.to_owned()),
+    ])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,6 +317,30 @@ mod tests {
         assert_eq!(
             field(campaign_name(&"n".repeat(MAX_CAMPAIGN_NAME_LEN + 1)).unwrap_err()),
             "name"
+        );
+    }
+
+    #[test]
+    fn a_stats_period_names_the_argument_it_refuses() {
+        let from = "2026-12-01T00:00:00-03:00";
+        let to = "2026-12-02T00:00:00-03:00";
+        let pairs = stats_period(from, to, "day", "America/Sao_Paulo").unwrap();
+        assert_eq!(pairs[0], ("from", from.to_owned()));
+        assert_eq!(
+            field(stats_period("yesterday", to, "day", "UTC").unwrap_err()),
+            "from"
+        );
+        assert_eq!(
+            field(stats_period(to, from, "day", "UTC").unwrap_err()),
+            "to"
+        );
+        assert_eq!(
+            field(stats_period(from, to, "week", "UTC").unwrap_err()),
+            "bucket"
+        );
+        assert_eq!(
+            field(stats_period(from, to, "day", "Sao Paulo").unwrap_err()),
+            "tz"
         );
     }
 }

@@ -115,3 +115,51 @@ describe('bubbleFromRendered', () => {
     expect(b.buttons.map((x) => x.kind)).toEqual(['url', 'other']);
   });
 });
+
+describe('location headers and OTP buttons', () => {
+  const location = {
+    header: { format: 'location' as const },
+    body: 'Seu pedido {{order_number}} está a caminho.',
+    footer: null,
+    buttons: [],
+  };
+
+  it('a location template shows the map pin with the example name, address and coordinates', () => {
+    const model = bubbleFromTemplate(
+      location,
+      [
+        { key: 'location_latitude', location: 'header', button_index: null },
+        { key: 'location_longitude', location: 'header', button_index: null },
+        { key: 'location_name', location: 'header', button_index: null },
+        { key: 'location_address', location: 'header', button_index: null },
+        { key: 'order_number', location: 'body', button_index: null },
+      ],
+      { location_latitude: '-23.56', location_longitude: '-46.65', location_name: 'Loja Paulista', location_address: '' },
+    );
+    expect(model.header?.kind).toBe('location');
+    if (model.header?.kind !== 'location') return;
+    expect(plain(model.header.name)).toBe('Loja Paulista');
+    expect(model.header.address[0]).toMatchObject({ text: '{{location_address}}', empty: true });
+    expect(plain(model.header.coordinates)).toBe('-23.56, -46.65');
+  });
+
+  it('a sent location message shows what the recipient got', () => {
+    const model = bubbleFromRendered({
+      header: { format: 'location', latitude: '1.5', longitude: '2.5', name: 'Loja', address: 'Rua A' },
+      body: 'Oi',
+      footer: null,
+      buttons: [{ kind: 'otp', text: 'Copy code', value: '123456' }],
+    });
+    expect(model.header).toMatchObject({ kind: 'location', name: [{ text: 'Loja' }] });
+    expect(model.buttons[0]).toMatchObject({ kind: 'otp', value: [{ text: '123456' }] });
+  });
+
+  it('an OTP button copies the code of the body', () => {
+    const model = bubbleFromTemplate(
+      { header: null, body: '*{{1}}* is your verification code.', footer: null, buttons: [{ type: 'otp', text: 'Copy code' }] },
+      [{ key: '1', location: 'body', button_index: null }],
+      { '1': '482913' },
+    );
+    expect(model.buttons[0]).toMatchObject({ kind: 'otp', value: [{ text: '482913', key: '1' }] });
+  });
+});

@@ -99,6 +99,7 @@ export interface TemplateParts {
     | { type: 'url'; text: string; url: string }
     | { type: 'phone_number'; text: string; phone_number: string }
     | { type: 'copy_code'; text: string }
+    | { type: 'otp'; text: string }
   >;
 }
 
@@ -107,7 +108,7 @@ export interface RenderedParts {
   header:
     | { format: 'text'; text: string }
     | { format: 'image' | 'video' | 'document'; url: string }
-    | { format: 'location' }
+    | { format: 'location'; latitude: string; longitude: string; name: string; address: string }
     | null;
   body: string;
   footer: string | null;
@@ -117,7 +118,7 @@ export interface RenderedParts {
 export type MediaKind = 'image' | 'video' | 'document' | 'location';
 
 export interface BubbleButton {
-  kind: 'quick_reply' | 'url' | 'phone_number' | 'copy_code' | 'other';
+  kind: 'quick_reply' | 'url' | 'phone_number' | 'copy_code' | 'otp' | 'other';
   text: string;
   /** URL, phone number or code, when the button carries one. */
   value: Run[] | null;
@@ -125,11 +126,29 @@ export interface BubbleButton {
 
 /** What a message bubble shows. */
 export interface BubbleModel {
-  header: { kind: 'text'; runs: Run[] } | { kind: 'media'; media: MediaKind; url: Run[] | null } | null;
+  header:
+    | { kind: 'text'; runs: Run[] }
+    | { kind: 'media'; media: MediaKind; url: Run[] | null }
+    | { kind: 'location'; name: Run[]; address: Run[]; coordinates: Run[] }
+    | null;
   body: Run[];
   footer: string | null;
   buttons: BubbleButton[];
 }
+
+/** A run for the variable `key`: its value, or `{{key}}` when it has none. */
+function valueRun(key: string, values: Readonly<Record<string, string | undefined>>): Run {
+  const value = values[key];
+  return value ? { text: value, key } : { text: `{{${key}}}`, key, empty: true };
+}
+
+/** Keys of a location header's map pin (as in engage-core). */
+export const LOCATION_KEYS = {
+  latitude: 'location_latitude',
+  longitude: 'location_longitude',
+  name: 'location_name',
+  address: 'location_address',
+} as const;
 
 /** The bubble of a template with example `values`: variables become highlighted runs. */
 export function bubbleFromTemplate(
@@ -143,7 +162,12 @@ export function bubbleFromTemplate(
     if (h.format === 'text') {
       header = { kind: 'text', runs: fill(h.text, values, (p) => variableFor(p, 'header', variables)) };
     } else if (h.format === 'location') {
-      header = { kind: 'media', media: 'location', url: null };
+      header = {
+        kind: 'location',
+        name: [valueRun(LOCATION_KEYS.name, values)],
+        address: [valueRun(LOCATION_KEYS.address, values)],
+        coordinates: [valueRun(LOCATION_KEYS.latitude, values), { text: ', ' }, valueRun(LOCATION_KEYS.longitude, values)],
+      };
     } else {
       const key = variables.find((v) => v.location === 'header')?.key;
       const value = key ? values[key] : undefined;
@@ -162,19 +186,19 @@ export function bubbleFromTemplate(
         return { kind: 'url', text: b.text, value: fill(b.url, values, (p) => variableFor(p, 'button', variables, i)) };
       case 'copy_code': {
         const key = variables.find((v) => v.location === 'button' && v.button_index === i)?.key ?? 'coupon_code';
-        const value = values[key];
-        return {
-          kind: 'copy_code',
-          text: b.text,
-          value: [value ? { text: value, key } : { text: `{{${key}}}`, key, empty: true }],
-        };
+        return { kind: 'copy_code', text: b.text, value: [valueRun(key, values)] };
+      }
+      case 'otp': {
+        // The one-time code in the body, sent once.
+        const key = variables.find((v) => v.location === 'body')?.key ?? '1';
+        return { kind: 'otp', text: b.text, value: [valueRun(key, values)] };
       }
     }
   });
   return { header, body, footer: parts.footer, buttons };
 }
 
-const BUTTON_KINDS: ReadonlyArray<BubbleButton['kind']> = ['quick_reply', 'url', 'phone_number', 'copy_code'];
+const BUTTON_KINDS: ReadonlyArray<BubbleButton['kind']> = ['quick_reply', 'url', 'phone_number', 'copy_code', 'otp'];
 
 /** The bubble of a message as the recipient received it (no variables to highlight). */
 export function bubbleFromRendered(msg: RenderedParts): BubbleModel {
@@ -182,7 +206,13 @@ export function bubbleFromRendered(msg: RenderedParts): BubbleModel {
   const h = msg.header;
   if (h) {
     if (h.format === 'text') header = { kind: 'text', runs: [{ text: h.text }] };
-    else if (h.format === 'location') header = { kind: 'media', media: 'location', url: null };
+    else if (h.format === 'location')
+      header = {
+        kind: 'location',
+        name: [{ text: h.name }],
+        address: [{ text: h.address }],
+        coordinates: [{ text: `${h.latitude}, ${h.longitude}` }],
+      };
     else header = { kind: 'media', media: h.format, url: [{ text: h.url }] };
   }
   return {

@@ -27,9 +27,12 @@ export const KNOWN_ERROR_CODES = [
   'sender_inactive',
   'template_not_found',
   'template_not_approved',
+  'template_unsupported',
   'invalid_status_transition',
   'sandbox_failed',
   'clipboard_unavailable',
+  'file_unwritable',
+  'dialog_unavailable',
   'rate_limited',
   'internal',
   'internal_error',
@@ -42,6 +45,60 @@ export const KNOWN_ERROR_CODES = [
   'no_such_variable',
   'settings_unwritable',
   'unexpected_response',
+  // issue 14: updates and diagnostics
+  'updates_not_configured',
+  'update_check_failed',
+  'update_not_found',
+  'update_download_failed',
+  'update_signature_invalid',
+  'update_install_failed',
+  'log_folder_unavailable',
+  // per-campaign credentials (issue 11, part B)
+  'credentials_shared',
+  'campaign_not_in_scope',
+  'callback_not_set',
+  'invalid_callback_url',
+  'callback_destination_not_allowed',
+  // team (issue 13)
+  'forbidden',
+  'too_many_attempts',
+  'invitation_not_found',
+  'password_too_short',
+  'password_too_long',
+  'password_too_common',
+  'wrong_password',
+  'email_taken',
+  'invalid_email',
+  'last_admin',
+  'member_inactive',
+  'member_not_found',
+  // campaign results (issue 12)
+  'invalid_time_zone',
+  'invalid_period',
+  'period_too_long',
+  'invalid_phone_number',
+  'recipient_opted_out',
+  'reason_required',
+  'reason_too_long',
+  'opt_out_not_found',
+  'invalid_keywords',
+  'import_failed',
+  'invalid_csv',
+  'empty_file',
+  'not_a_sandbox_message',
+  'reply_required',
+  // frequency cap (issue 12 §5)
+  'frequency_capped',
+  'invalid_frequency_cap',
+  // opt-out buttons (issue 12 §4)
+  'not_a_quick_reply_button',
+  // the message log and its export (issue 12)
+  'invalid_status',
+  'invalid_recipient',
+  'invalid_from',
+  'invalid_to',
+  'invalid_test',
+  'export_interrupted',
 ] as const;
 
 export type KnownErrorCode = (typeof KNOWN_ERROR_CODES)[number];
@@ -95,6 +152,9 @@ const FIELD_ALIASES: Record<string, string> = {
   campaignId: 'campaign',
   email: 'email',
   password: 'password',
+  code: 'code',
+  current_password: 'current_password',
+  new_password: 'new_password',
 };
 
 export function handlingOf(err: UiError): ErrorHandling {

@@ -14,8 +14,8 @@ describe('call', () => {
 
   it('sends an empty argument object for commands without arguments', async () => {
     invoke.mockResolvedValueOnce(null);
-    await call('ui_ready');
-    expect(invoke).toHaveBeenLastCalledWith('ui_ready', {});
+    await call('restore_session');
+    expect(invoke).toHaveBeenLastCalledWith('restore_session', {});
   });
 
   it('rejects with the IpcError of the Rust side, code and field intact', async () => {

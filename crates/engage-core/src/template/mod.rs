@@ -10,10 +10,10 @@
 //! | body `{{1}}`, `{{2}}`... / `{{name}}` | `"1"`, `"2"`... / the name | 1024 ([`BODY_PARAM_MAX`]) |
 //! | URL button `.../{{1}}` / `.../{{name}}` | `button_<index>` / the name | 2000 ([`URL_SUFFIX_MAX`]) |
 //! | copy-code button (coupon) | `coupon_code` | 15 ([`COUPON_CODE_MAX`]) |
-//! | copy-code button of an AUTHENTICATION template | the body's code variable (`"1"`) | 15 |
+//! | copy-code / OTP button of an AUTHENTICATION template | the body's code variable (`"1"`), sent once | 15 |
+//! | location header | `location_latitude`, `location_longitude` (decimal degrees), `location_name`, `location_address` | 20, 20, 1000, 1000 |
 //!
 //! A named placeholder used in several places is one variable (its limit is the smallest).
-//! Location headers carry no variable here.
 
 pub mod meta;
 mod placeholder;
@@ -31,7 +31,7 @@ pub use send::{RenderedMessageExt, ValidatedSend};
 use crate::error::CoreError;
 use crate::wire::{
     self, TemplateButton, TemplateCategory, TemplateComponents, TemplateHeader, TemplateStatus,
-    TemplateVariable, VariableLocation,
+    TemplateUnsupported, TemplateVariable, VariableLocation,
 };
 
 /// Longest value of one body parameter (characters).
@@ -53,6 +53,27 @@ pub const BUTTONS_MAX: usize = 10;
 pub const HEADER_URL_KEY: &str = "header_url";
 /// Key of the code of a (marketing) copy-code button.
 pub const COUPON_CODE_KEY: &str = "coupon_code";
+/// Keys of a location header's map pin, in Meta's order.
+pub const LOCATION_LATITUDE_KEY: &str = "location_latitude";
+pub const LOCATION_LONGITUDE_KEY: &str = "location_longitude";
+pub const LOCATION_NAME_KEY: &str = "location_name";
+pub const LOCATION_ADDRESS_KEY: &str = "location_address";
+/// Longest latitude / longitude as text (`-23.5613993`).
+pub const COORDINATE_MAX: u32 = 20;
+/// Longest name or address of a location header (our limit).
+pub const LOCATION_TEXT_MAX: u32 = 1000;
+
+/// A location header's variables: (key, longest value, example).
+const LOCATION_VARIABLES: [(&str, u32, &str); 4] = [
+    (LOCATION_LATITUDE_KEY, COORDINATE_MAX, "-23.5613993"),
+    (LOCATION_LONGITUDE_KEY, COORDINATE_MAX, "-46.6565712"),
+    (LOCATION_NAME_KEY, LOCATION_TEXT_MAX, "Loja Paulista"),
+    (
+        LOCATION_ADDRESS_KEY,
+        LOCATION_TEXT_MAX,
+        "Av. Paulista, 1000 - São Paulo",
+    ),
+];
 
 /// Everything that defines a template; [`Template::new`] checks it. Also the serde form of
 /// [`Template`] (store it as JSON).
@@ -67,6 +88,9 @@ pub struct TemplateDefinition {
     /// Example value of each variable by key. Variables without one get a generated example.
     #[serde(default)]
     pub examples: BTreeMap<String, String>,
+    /// Set when Engage cannot send this kind of template (see [`meta`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unsupported: Option<TemplateUnsupported>,
 }
 
 /// A checked template: its placeholders are well formed and its variables known.
@@ -139,6 +163,7 @@ impl Template {
                 .iter()
                 .map(|v| (v.key.clone(), v.example.clone()))
                 .collect(),
+            unsupported: template.unsupported.clone(),
         })
     }
 
@@ -152,6 +177,11 @@ impl Template {
             status: self.definition.status,
             components: self.definition.components.clone(),
             variables: self.variables.clone(),
+            meta_id: None,
+            unsupported: self.definition.unsupported.clone(),
+            quality: None,
+            last_change: None,
+            opt_out_buttons: Vec::new(),
         }
     }
 
@@ -181,9 +211,13 @@ impl Template {
     pub fn variables(&self) -> &[TemplateVariable] {
         &self.variables
     }
-    /// Whether campaigns may use it (only APPROVED templates can be sent).
+    /// Why Engage cannot send it, when it is a kind Engage does not support.
+    pub fn unsupported(&self) -> Option<&TemplateUnsupported> {
+        self.definition.unsupported.as_ref()
+    }
+    /// Whether campaigns may use it: APPROVED by Meta and of a kind Engage sends.
     pub fn is_sendable(&self) -> bool {
-        self.definition.status == TemplateStatus::Approved
+        self.definition.status == TemplateStatus::Approved && self.definition.unsupported.is_none()
     }
     /// The same template with another review status.
     #[must_use]
@@ -350,7 +384,13 @@ impl Builder<'_> {
                 );
                 Ok(CompiledHeader::Media)
             }
-            TemplateHeader::Location => Ok(CompiledHeader::Location),
+            TemplateHeader::Location => {
+                for (key, max, example) in LOCATION_VARIABLES {
+                    let example = self.example(key).or_else(|| Some(example.to_owned()));
+                    self.declare(key, VariableLocation::Header, None, max, example);
+                }
+                Ok(CompiledHeader::Location)
+            }
         }
     }
 
@@ -453,22 +493,20 @@ impl Builder<'_> {
                 }
                 Ok(CompiledButton::Url(segments))
             }
+            TemplateButton::Otp { .. } => {
+                if self.definition.category != TemplateCategory::Authentication {
+                    return Err(invalid(
+                        &format!("{field}.type"),
+                        "an OTP button belongs to AUTHENTICATION templates only",
+                    ));
+                }
+                self.otp_code(&field)
+            }
             TemplateButton::CopyCode { .. } => {
                 if self.definition.category == TemplateCategory::Authentication {
-                    // The one-time code is the body's (first) variable.
-                    let Some(code) = self
-                        .variables
-                        .iter_mut()
-                        .find(|v| v.location == VariableLocation::Body)
-                    else {
-                        return Err(invalid(
-                            &field,
-                            "an authentication template's copy-code button copies the code in the body ({{1}}), but the body has no variable",
-                        ));
-                    };
-                    code.max_length = code.max_length.min(COUPON_CODE_MAX);
-                    return Ok(CompiledButton::CopyCode(code.key.clone()));
+                    return self.otp_code(&field);
                 }
+
                 if self.variables.iter().any(|v| v.key == COUPON_CODE_KEY) {
                     return Err(invalid(
                         &field,
@@ -486,6 +524,23 @@ impl Builder<'_> {
                 Ok(CompiledButton::CopyCode(COUPON_CODE_KEY.to_owned()))
             }
         }
+    }
+
+    /// An authentication template's code button: it carries the body's (first) variable,
+    /// the one-time code the caller sends once (at most 15 characters).
+    fn otp_code(&mut self, field: &str) -> Result<CompiledButton, CoreError> {
+        let Some(code) = self
+            .variables
+            .iter_mut()
+            .find(|v| v.location == VariableLocation::Body)
+        else {
+            return Err(invalid(
+                field,
+                "an authentication template's code button copies the code in the body ({{1}}), but the body has no variable",
+            ));
+        };
+        code.max_length = code.max_length.min(COUPON_CODE_MAX);
+        Ok(CompiledButton::CopyCode(code.key.clone()))
     }
 
     fn declare_url(&mut self, key: &str, button_index: Option<u32>, prefix: &str) {

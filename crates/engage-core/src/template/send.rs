@@ -10,7 +10,10 @@ use crate::wire::{
     TemplateHeader, VariableLocation,
 };
 
-use super::{CompiledButton, CompiledHeader, Segment, Template, BODY_MAX, HEADER_TEXT_MAX};
+use super::{
+    CompiledButton, CompiledHeader, Segment, Template, BODY_MAX, HEADER_TEXT_MAX,
+    LOCATION_ADDRESS_KEY, LOCATION_LATITUDE_KEY, LOCATION_LONGITUDE_KEY, LOCATION_NAME_KEY,
+};
 
 /// A send request that passed [`Template::validate_send`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +61,21 @@ fn word_value_problem(value: &str) -> Option<&'static str> {
         return Some("must not contain spaces or control characters");
     }
     None
+}
+
+/// A latitude or longitude: plain decimal degrees (`-23.5613993`) within `limit`.
+fn coordinate_problem(value: &str, limit: f64) -> Option<&'static str> {
+    let digits = value.strip_prefix('-').unwrap_or(value);
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, "0"));
+    let plain = !whole.is_empty()
+        && !fraction.is_empty()
+        && whole.bytes().all(|b| b.is_ascii_digit())
+        && fraction.bytes().all(|b| b.is_ascii_digit());
+    match value.parse::<f64>() {
+        Ok(number) if plain && number.abs() <= limit => None,
+        _ if limit < 100.0 => Some("must be a latitude in decimal degrees, from -90 to 90"),
+        _ => Some("must be a longitude in decimal degrees, from -180 to 180"),
+    }
 }
 
 fn render_segments(segments: &[Segment], variables: &BTreeMap<String, String>) -> String {
@@ -113,6 +131,13 @@ impl Template {
                 continue;
             }
             let problem = match variable.location {
+                VariableLocation::Header if key == LOCATION_LATITUDE_KEY => {
+                    coordinate_problem(value, 90.0)
+                }
+                VariableLocation::Header if key == LOCATION_LONGITUDE_KEY => {
+                    coordinate_problem(value, 180.0)
+                }
+                VariableLocation::Body if self.is_code_key(key) => word_value_problem(value),
                 VariableLocation::Header if key == super::HEADER_URL_KEY => {
                     word_value_problem(value).or_else(|| {
                         (!(value.starts_with("https://") || value.starts_with("http://")))
@@ -198,7 +223,15 @@ impl Template {
             (Some(TemplateHeader::Document { .. }), _) => {
                 Some(RenderedHeader::Document { url: media_url() })
             }
-            (Some(_), Some(CompiledHeader::Location)) => Some(RenderedHeader::Location),
+            (Some(_), Some(CompiledHeader::Location)) => {
+                let value = |key: &str| variables.get(key).cloned().unwrap_or_default();
+                Some(RenderedHeader::Location {
+                    latitude: value(LOCATION_LATITUDE_KEY),
+                    longitude: value(LOCATION_LONGITUDE_KEY),
+                    name: value(LOCATION_NAME_KEY),
+                    address: value(LOCATION_ADDRESS_KEY),
+                })
+            }
             _ => None,
         };
         let buttons = components
@@ -219,6 +252,10 @@ impl Template {
                         ("copy_code", text, variables.get(key).cloned())
                     }
                     (TemplateButton::CopyCode { text }, _) => ("copy_code", text, None),
+                    (TemplateButton::Otp { text, .. }, CompiledButton::CopyCode(key)) => {
+                        ("otp", text, variables.get(key).cloned())
+                    }
+                    (TemplateButton::Otp { text, .. }, _) => ("otp", text, None),
                 };
                 RenderedButton {
                     kind: kind.to_owned(),
@@ -233,6 +270,16 @@ impl Template {
             footer: components.footer.clone(),
             buttons,
         }
+    }
+
+    /// Whether `key` is the one-time code an authentication template's button carries.
+    fn is_code_key(&self, key: &str) -> bool {
+        self.category() == crate::wire::TemplateCategory::Authentication
+            && self
+                .compiled()
+                .buttons
+                .iter()
+                .any(|b| matches!(b, CompiledButton::CopyCode(k) if k == key))
     }
 
     /// A request with every variable set to its example value, to an example number.
@@ -262,7 +309,9 @@ impl RenderedMessageExt for RenderedMessage {
             Some(RenderedHeader::Image { url }) => parts.push(format!("[image] {url}")),
             Some(RenderedHeader::Video { url }) => parts.push(format!("[video] {url}")),
             Some(RenderedHeader::Document { url }) => parts.push(format!("[document] {url}")),
-            Some(RenderedHeader::Location) => parts.push("[location]".to_owned()),
+            Some(RenderedHeader::Location { name, address, .. }) => {
+                parts.push(format!("[location] {name}, {address}"));
+            }
             None => {}
         }
         parts.push(self.body.clone());

@@ -24,6 +24,7 @@ fn definition(
             ("1".to_owned(), "Ana".to_owned()),
             ("2".to_owned(), "R$ 2,50".to_owned()),
         ]),
+        unsupported: None,
     }
 }
 

@@ -165,18 +165,25 @@ async fn main() {
             status: template.status,
             components: &template.components,
             variables: &template.variables,
+            meta_id: None,
+            unsupported: None,
+            last_change: None,
         })
         .await
         .expect("template stored");
     let campaign_id = store
-        .create_campaign(NewCampaign {
-            workspace_id: workspace,
-            name: "Bench",
-            name_key: "bench",
-            campaign_type: CampaignType::Recurrent,
-            sender_id,
-            template_id,
-        })
+        .create_campaign(
+            NewCampaign {
+                workspace_id: workspace,
+                name: "Bench",
+                name_key: "bench",
+                campaign_type: CampaignType::Recurrent,
+                sender_id,
+                template_id,
+                frequency_cap: None,
+            },
+            &engage_server::store::AuditContext::system(workspace, "test"),
+        )
         .await
         .expect("campaign");
 
@@ -195,6 +202,8 @@ async fn main() {
             rendered: r#"{"header":null,"body":"Olá","footer":null,"buttons":[]}"#.into(),
             text: "Olá".into(),
             created_at: now,
+            test: false,
+            test_send: false,
         })
         .collect();
     for chunk in messages.chunks(1_000) {
@@ -202,6 +211,7 @@ async fn main() {
             .write(WriteRequest {
                 messages: chunk.to_vec(),
                 idempotency: None,
+                cap: None,
             })
             .await
             .expect("messages");

@@ -58,6 +58,11 @@ struct Args {
     email: String,
     #[arg(long, default_value = "engage-sandbox")]
     password: String,
+    /// The in-process servers' per-client send rate (`ENGAGE_SEND_RATE_PER_SECOND`): high by
+    /// default so the benchmark measures the pipeline (the bucket is still checked on every
+    /// request); set it low to see 429s.
+    #[arg(long, default_value_t = 1_000_000)]
+    send_rate: u32,
     /// Concurrent keep-alive connections for single sends.
     #[arg(long, default_value_t = 24)]
     connections: usize,
@@ -76,6 +81,10 @@ struct Args {
     /// The phases to run, in order.
     #[arg(long, value_delimiter = ',', default_value = "single,batch")]
     phases: Vec<Phase>,
+    /// Start the in-process servers with the integration log off, to measure what keeping
+    /// it costs the send path (compare with a run without this flag).
+    #[arg(long, conflicts_with = "url")]
+    without_integration_log: bool,
 }
 
 /// Everything a load generator needs, fetched over HTTP like the technical team would.
@@ -441,6 +450,11 @@ async fn run(args: Args) -> Result<(), BenchError> {
             for _ in 0..args.instances {
                 let server = engage_server::start(ServerConfig {
                     listen,
+                    limits: engage_server::Limits {
+                        send_rate_per_second: args.send_rate,
+                        ..engage_server::Limits::default()
+                    },
+                    integration_log: !args.without_integration_log,
                     ..ServerConfig::new(db.url.clone(), SecretKeySource::Env(key.clone()))
                 })
                 .await

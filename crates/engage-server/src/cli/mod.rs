@@ -4,12 +4,14 @@
 //! [`main`] parses the arguments, reads the configuration once ([`ServerConfig::read`]: the
 //! flags, then the environment) and runs one function per subcommand, each in the file of
 //! its command group: [`serve`] (`serve`, `demo`), [`workspace`], [`user`], [`sender`],
-//! [`template`], [`api_client`], [`whatsapp`] and [`secrets`] (`rotate-secret-key`).
+//! [`template`], [`api_client`], [`whatsapp`], [`secrets`] (`rotate-secret-key`) and
+//! [`snippet`].
 
 pub mod api_client;
 pub mod secrets;
 pub mod sender;
 pub mod serve;
+pub mod snippet;
 pub mod template;
 pub mod user;
 pub mod whatsapp;
@@ -88,6 +90,9 @@ pub enum Command {
     /// ENGAGE_SECRET_KEY_FILE), opening those sealed with ENGAGE_SECRET_KEY_PREVIOUS; in one
     /// transaction → {"resealed", "already_current", "unreadable", "columns"}.
     RotateSecretKey,
+    /// A campaign's integration code in one language, with the real client secret →
+    /// {"lang", "token", "send"} (step 1 and step 2; `jq -r .send` prints the program).
+    Snippet(snippet::SnippetArgs),
 }
 
 /// Minimum staff password length.
@@ -135,6 +140,9 @@ pub async fn run(cli: Cli, env: impl Fn(&str) -> Option<String>) -> Result<Value
         flags.listen = args.listen;
         flags.public_url = args.public_url.clone();
     }
+    if let Command::Snippet(args) = &cli.command {
+        flags.public_url = args.public_url.clone();
+    }
     let config = ServerConfig::read(flags, env)?;
     match cli.command {
         Command::Serve(_) => serve::serve(config).await,
@@ -147,6 +155,7 @@ pub async fn run(cli: Cli, env: impl Fn(&str) -> Option<String>) -> Result<Value
         Command::ApiClient { command } => api_client::run(&config, command).await,
         Command::Migrate => migrate(&config).await,
         Command::RotateSecretKey => secrets::rotate_secret_key(&config).await,
+        Command::Snippet(args) => snippet::snippet(&config, &args).await,
     }
 }
 

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
-use serde_json::{json, Value};
+use serde_json::Value;
 use uuid::Uuid;
 
 use crate::config::ServerConfig;
@@ -12,8 +12,8 @@ use crate::error::ServerError;
 
 #[derive(Debug, Subcommand)]
 pub enum TemplateCommand {
-    /// Import templates from a WhatsApp Cloud API message_templates JSON file →
-    /// {"imported", "ids"}.
+    /// Import templates from a WhatsApp Cloud API message_templates JSON file, each on its
+    /// own → {"imported": [...], "updated": [...], "skipped": [{"item", "field", "reason"}]}.
     Import {
         #[arg(long)]
         workspace: Uuid,
@@ -27,7 +27,7 @@ pub async fn run(config: &ServerConfig, command: TemplateCommand) -> Result<Valu
     }
 }
 
-/// `template import --workspace FILE` → `{"imported", "ids"}`.
+/// `template import --workspace FILE` → the import report (the same as a sync's `templates`).
 pub async fn import(
     config: &ServerConfig,
     workspace: Uuid,
@@ -40,6 +40,5 @@ pub async fn import(
     let store = super::open_workspace(config, workspace).await?;
     let result = demo::import_templates(&store, workspace, &json).await;
     store.close().await;
-    let ids = result?;
-    Ok(json!({ "imported": ids.len(), "ids": ids }))
+    Ok(serde_json::to_value(result?).expect("the import report serialises"))
 }

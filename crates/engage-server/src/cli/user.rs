@@ -4,6 +4,8 @@ use clap::Subcommand;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+use engage_core::Role;
+
 use crate::config::ServerConfig;
 use crate::demo;
 use crate::error::ServerError;
@@ -12,18 +14,26 @@ use super::MIN_PASSWORD_CHARS;
 
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
-    /// Create a staff user; the password is read from stdin → {"id"}.
+    /// Create a staff user; the password is read from stdin → {"id", "role"}. The first
+    /// admin of a workspace is made here; the rest are invited from the app.
     Create {
         #[arg(long)]
         workspace: Uuid,
         #[arg(long)]
         email: String,
+        /// admin, editor or viewer.
+        #[arg(long, default_value = "admin", value_parser = parse_role)]
+        role: Role,
     },
 }
 
 pub async fn run(config: &ServerConfig, command: UserCommand) -> Result<Value, ServerError> {
     match command {
-        UserCommand::Create { workspace, email } => create(config, workspace, &email).await,
+        UserCommand::Create {
+            workspace,
+            email,
+            role,
+        } => create(config, workspace, &email, role).await,
     }
 }
 
@@ -32,6 +42,7 @@ pub async fn create(
     config: &ServerConfig,
     workspace: Uuid,
     email: &str,
+    role: Role,
 ) -> Result<Value, ServerError> {
     let email = crate::http::normalize_email(email);
     if !email.contains('@') || email.starts_with('@') || email.ends_with('@') {
@@ -44,11 +55,11 @@ pub async fn create(
     let store = super::open_workspace(config, workspace).await?;
     let result = async {
         let hash = demo::password_hash(password).await?;
-        Ok::<_, ServerError>(store.create_user(workspace, &email, &hash).await?)
+        Ok::<_, ServerError>(store.create_user(workspace, &email, &hash, role).await?)
     }
     .await;
     store.close().await;
-    Ok(json!({ "id": result? }))
+    Ok(json!({ "id": result?, "role": role }))
 }
 
 fn read_password() -> Result<String, ServerError> {
@@ -63,4 +74,9 @@ fn read_password() -> Result<String, ServerError> {
         });
     }
     Ok(password)
+}
+
+fn parse_role(value: &str) -> Result<Role, String> {
+    serde_json::from_value(Value::String(value.trim().to_ascii_lowercase()))
+        .map_err(|_| format!("`{value}` is not a role: admin, editor or viewer"))
 }

@@ -11,7 +11,8 @@ use engage_core::wire::{ProviderKind, SenderStatus};
 use crate::config::SecretKeySource;
 use crate::crypto::{hash_password, new_client_id, random_token, sha256, SecretKey};
 use crate::error::ServerError;
-use crate::store::{NewSender, NewTemplate, Store, StoreError};
+use crate::store::{NewSender, Store, StoreError};
+use crate::whatsapp::import::{import_listing, TemplateImport};
 
 /// The sandbox staff user (local only).
 pub const DEMO_EMAIL: &str = "demo@engage.local";
@@ -100,7 +101,10 @@ async fn demo_workspace(store: &Store) -> Result<Uuid, ServerError> {
     }
     let workspace_id = store.create_workspace(DEMO_WORKSPACE_NAME).await?;
     let hash = password_hash(DEMO_PASSWORD.to_owned()).await?;
-    match store.create_user(workspace_id, DEMO_EMAIL, &hash).await {
+    match store
+        .create_user(workspace_id, DEMO_EMAIL, &hash, engage_core::Role::Admin)
+        .await
+    {
         Ok(_) => Ok(workspace_id),
         // Seeded concurrently by another process: use its workspace.
         Err(StoreError::EmailTaken) => store
@@ -119,33 +123,18 @@ pub async fn password_hash(password: String) -> Result<String, ServerError> {
         .map_err(ServerError::from)
 }
 
-/// Parses a Meta `message_templates` document and upserts every template. Returns the ids.
+/// Parses a Meta `message_templates` document and imports each template on its own
+/// ([`crate::whatsapp::import`]); only a document that is not a listing is refused.
 pub async fn import_templates(
     store: &Store,
     workspace_id: Uuid,
     json: &str,
-) -> Result<Vec<Uuid>, ServerError> {
-    let templates =
-        engage_core::parse_meta_templates(json).map_err(|source| ServerError::Domain {
-            field: "templates",
-            source,
-        })?;
-    let mut ids = Vec::with_capacity(templates.len());
-    for template in &templates {
-        let id = store
-            .upsert_template(NewTemplate {
-                workspace_id,
-                name: template.name(),
-                language: template.language(),
-                category: template.category(),
-                status: template.status(),
-                components: template.components(),
-                variables: template.variables(),
-            })
-            .await?;
-        ids.push(id);
-    }
-    Ok(ids)
+) -> Result<TemplateImport, ServerError> {
+    let items = engage_core::parse_meta_listing(json).map_err(|source| ServerError::Domain {
+        field: "templates",
+        source,
+    })?;
+    Ok(import_listing(store, workspace_id, items).await?)
 }
 
 /// Creates an API client; returns `(client_id, client_secret)`. The secret is stored hashed

@@ -4,15 +4,19 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use engage_core::team::{check_new_password, device_label};
 use engage_core::wire::{
-    ApiErrorBody, LoginRequest, LogoutRequest, Me, RefreshRequest, StaffTokenResponse,
+    AcceptInvitationRequest, ApiErrorBody, ChangePasswordRequest, LoginRequest, LogoutRequest, Me,
+    RefreshRequest, SessionList, StaffTokenResponse,
 };
+use engage_core::AuditAction;
 
 use super::error::ApiError;
-use super::extractor::{ApiJson, RawBody, StaffUser};
+use super::extractor::{ApiJson, ClientAddress, RawBody, StaffUser, UserAgent};
 use super::{no_store, AppState};
 use crate::crypto::{random_token, sha256};
-use crate::store::{now_ms, Rotation};
+use crate::store::team::{account_key, address_key};
+use crate::store::{now_ms, Actor, AuditContext, NewAuditEntry, Rotation, SessionOrigin};
 
 /// Staff access tokens live 15 minutes.
 pub const STAFF_ACCESS_TTL_SECS: u64 = 15 * 60;
@@ -27,10 +31,14 @@ pub const MAX_PASSWORD_CHARS: usize = 1024;
 pub fn router() -> Router<AppState> {
     let credentials = Router::new()
         .route("/v1/auth/login", post(login))
-        .route("/v1/auth/refresh", post(refresh));
+        .route("/v1/auth/refresh", post(refresh))
+        .route("/v1/auth/invitation", post(accept_invitation));
     no_store(credentials)
         .route("/v1/auth/logout", post(logout))
         .route("/v1/me", get(me))
+        .route("/v1/me/password", post(change_password))
+        .route("/v1/me/sessions", get(sessions))
+        .route("/v1/me/sessions/end-all", post(end_all_sessions))
 }
 
 /// Trims and lower-cases an email address.
@@ -83,6 +91,8 @@ impl TokenPair {
         (status = 200, body = StaffTokenResponse, headers(("Cache-Control" = String, description = "`no-store`"))),
         (status = 400, description = "`malformed_json`", body = ApiErrorBody),
         (status = 401, description = "`invalid_credentials`", body = ApiErrorBody),
+        (status = 429, description = "`too_many_attempts`: repeated failures; retry after `Retry-After` seconds", body = ApiErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
         (status = 413, description = "`payload_too_large`", body = ApiErrorBody),
         (status = 415, description = "`unsupported_media_type`", body = ApiErrorBody),
         (status = 422, description = "`email_required`, `invalid_body`", body = ApiErrorBody),
@@ -90,6 +100,8 @@ impl TokenPair {
             headers(("Retry-After" = u64, description = "Seconds to wait")))))]
 pub async fn login(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    UserAgent(agent): UserAgent,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> Result<Json<StaffTokenResponse>, ApiError> {
     let email = normalize_email(&request.email);
@@ -114,24 +126,118 @@ pub async fn login(
             format!("the password holds at most {MAX_PASSWORD_CHARS} characters"),
         ));
     }
+    let mut keys = vec![(account_key(&email), state.team.account_throttle)];
+    if let Some(address) = &address {
+        keys.push((address_key(address), state.team.address_throttle));
+    }
+    let names: Vec<String> = keys.iter().map(|(key, _)| key.clone()).collect();
+    if let Some(until) = state.store.sign_in_blocked_until(&names).await? {
+        return Err(too_many_attempts(until));
+    }
+    // Unknown and deactivated accounts are checked against a dummy hash: the same answer in
+    // about the same time as a wrong password.
     let user = state.store.user_by_email(&email).await?;
-    let stored = user.as_ref().map(|user| user.password_hash.clone());
+    let stored = user
+        .as_ref()
+        .filter(|user| user.active)
+        .map(|user| user.password_hash.clone());
     let matches = state.passwords.verify(request.password, stored).await?;
+    let context = AuditContext {
+        workspace_id: user.as_ref().map(|user| user.workspace_id),
+        actor: match &user {
+            Some(user) => Actor::User {
+                id: user.id,
+                email: user.email.clone(),
+            },
+            None => Actor::Anonymous {
+                email: email.clone(),
+            },
+        },
+        address: address.clone(),
+    };
     let user = match user {
         Some(user) if matches => user,
-        _ => return Err(invalid_credentials()),
+        _ => {
+            let entry = NewAuditEntry::new(AuditAction::SignInFailed).target(&email);
+            state
+                .store
+                .record_sign_in_failure(&keys, &context, &entry)
+                .await?;
+            return Err(invalid_credentials());
+        }
     };
+    state.store.clear_sign_in_failures(&names[0]).await?;
     let pair = TokenPair::generate();
+    let origin = SessionOrigin {
+        device: device_label(agent.as_deref()),
+        address,
+    };
     state
         .store
         .start_session(
-            user.workspace_id,
+            &context,
+            &NewAuditEntry::new(AuditAction::SignedIn),
             user.id,
+            &origin,
             (&pair.access_hash, pair.access_expires_at),
             (&pair.refresh_hash, pair.refresh_expires_at),
         )
         .await?;
     Ok(Json(pair.response()))
+}
+
+/// 429 `too_many_attempts` until `until` (Unix ms), rounded up to whole seconds.
+fn too_many_attempts(until: i64) -> ApiError {
+    let wait_ms = (until - now_ms()).max(0);
+    ApiError::TooManyAttempts {
+        retry_after_secs: u64::try_from((wait_ms + 999) / 1000).unwrap_or(1).max(1),
+    }
+}
+
+/// Accept an invitation (or a password reset) with its one-time code and a new password,
+/// and sign in.
+#[utoipa::path(post, path = "/v1/auth/invitation", tag = "staff auth", request_body = AcceptInvitationRequest,
+    responses(
+        (status = 200, body = StaffTokenResponse, headers(("Cache-Control" = String, description = "`no-store`"))),
+        (status = 404, description = "`invitation_not_found`: unknown, expired or already used", body = ApiErrorBody),
+        (status = 409, description = "`email_taken`", body = ApiErrorBody),
+        (status = 422, description = "`password_too_short`, `password_too_long`, `password_too_common`, `invalid_body`", body = ApiErrorBody)))]
+pub async fn accept_invitation(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    UserAgent(agent): UserAgent,
+    ApiJson(request): ApiJson<AcceptInvitationRequest>,
+) -> Result<Json<StaffTokenResponse>, ApiError> {
+    check_new_password(&request.password)?;
+    let code = request.code.trim();
+    if code.is_empty() || code.chars().count() > 200 {
+        return Err(invitation_not_found());
+    }
+    let password_hash = crate::demo::password_hash(request.password).await?;
+    let pair = TokenPair::generate();
+    let origin = SessionOrigin {
+        device: device_label(agent.as_deref()),
+        address,
+    };
+    state
+        .store
+        .accept_invitation(
+            &sha256(code),
+            &password_hash,
+            &origin,
+            (&pair.access_hash, pair.access_expires_at),
+            (&pair.refresh_hash, pair.refresh_expires_at),
+        )
+        .await?
+        .ok_or_else(invitation_not_found)?;
+    Ok(Json(pair.response()))
+}
+
+fn invitation_not_found() -> ApiError {
+    ApiError::not_found(
+        "invitation_not_found",
+        "this invitation code is unknown, expired (codes last 72 hours) or already used; ask your admin for a new one",
+    )
 }
 
 /// Exchange a refresh token for a new pair in the same session; the old refresh token stops
@@ -218,24 +324,86 @@ pub async fn logout(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Who the staff token belongs to.
+/// Who the staff token belongs to, with their role and what it allows.
 #[utoipa::path(get, path = "/v1/me", tag = "staff auth", security(("staff" = [])),
     responses((status = 200, body = Me), (status = 401, description = "`missing_token`, `invalid_token`", body = ApiErrorBody)))]
 pub async fn me(State(state): State<AppState>, staff: StaffUser) -> Result<Json<Me>, ApiError> {
-    let user = state
-        .store
-        .user_by_id(staff.user_id)
-        .await?
-        .ok_or_else(|| ApiError::unauthorized("invalid_token", "the user no longer exists"))?;
     let workspace_name = state
         .store
         .workspace_name(staff.workspace_id)
         .await?
         .unwrap_or_default();
     Ok(Json(Me {
-        user_id: user.id,
-        email: user.email,
+        user_id: staff.user_id,
+        email: staff.email,
         workspace_id: staff.workspace_id,
         workspace_name,
+        role: staff.role,
+        permissions: staff.role.permissions(),
     }))
+}
+
+/// Change your own password (the current one is required). Your other sessions end.
+#[utoipa::path(post, path = "/v1/me/password", tag = "staff auth", security(("staff" = [])),
+    request_body = ChangePasswordRequest,
+    responses(
+        (status = 204, description = "Changed"),
+        (status = 422, description = "`wrong_password` (field `current_password`), `password_too_short`, `password_too_long`, `password_too_common`", body = ApiErrorBody)))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    ApiJson(request): ApiJson<ChangePasswordRequest>,
+) -> Result<StatusCode, ApiError> {
+    check_new_password(&request.new_password)
+        .map_err(|error| ApiError::invalid(error.code(), "new_password", error.to_string()))?;
+    let user = state
+        .store
+        .user_by_id(staff.user_id)
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("invalid_token", "the user no longer exists"))?;
+    if !state
+        .passwords
+        .verify(request.current_password, Some(user.password_hash))
+        .await?
+    {
+        return Err(ApiError::invalid(
+            "wrong_password",
+            "current_password",
+            "the current password is incorrect",
+        ));
+    }
+    let hash = crate::demo::password_hash(request.new_password).await?;
+    state
+        .store
+        .change_password(&staff.audit(), staff.user_id, staff.session_id, &hash)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Your active sign-in sessions: device, address, last use.
+#[utoipa::path(get, path = "/v1/me/sessions", tag = "staff auth", security(("staff" = [])),
+    responses((status = 200, body = SessionList)))]
+pub async fn sessions(
+    State(state): State<AppState>,
+    staff: StaffUser,
+) -> Result<Json<SessionList>, ApiError> {
+    let items = state
+        .store
+        .user_sessions(staff.user_id, staff.session_id)
+        .await?;
+    Ok(Json(SessionList { items }))
+}
+
+/// Sign out everywhere: every session of yours ends, this one included.
+#[utoipa::path(post, path = "/v1/me/sessions/end-all", tag = "staff auth", security(("staff" = [])),
+    responses((status = 204, description = "Every session ended")))]
+pub async fn end_all_sessions(
+    State(state): State<AppState>,
+    staff: StaffUser,
+) -> Result<StatusCode, ApiError> {
+    state
+        .store
+        .end_all_sessions(&staff.audit(), staff.user_id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

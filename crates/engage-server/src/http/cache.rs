@@ -47,6 +47,14 @@ impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
         entries.insert(key, (Instant::now(), value));
     }
 
+    /// Drops every entry whose value fails `keep`.
+    pub fn retain(&self, mut keep: impl FnMut(&V) -> bool) {
+        self.entries
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .retain(|_, (_, value)| keep(value));
+    }
+
     pub fn remove(&self, key: &K) {
         self.entries
             .lock()

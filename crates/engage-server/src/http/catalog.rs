@@ -3,12 +3,12 @@
 use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Json, Router};
-use engage_core::wire::{ApiErrorBody, Sender, Template};
+use engage_core::wire::{ApiErrorBody, OptOutButtonsRequest, Sender, Template};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use super::error::ApiError;
-use super::extractor::{parse_id, ApiQuery, StaffUser};
+use super::extractor::{need, parse_id, Allowed, ApiJson, ApiQuery};
 use super::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -16,6 +16,10 @@ pub fn router() -> Router<AppState> {
         .route("/v1/senders", get(list_senders))
         .route("/v1/templates", get(list_templates))
         .route("/v1/templates/{id}", get(get_template))
+        .route(
+            "/v1/templates/{id}/opt-out-buttons",
+            axum::routing::put(set_opt_out_buttons),
+        )
 }
 
 /// `?status=`: `active` (the default) or `all` senders.
@@ -58,7 +62,7 @@ pub struct TemplateQuery {
         (status = 422, description = "`invalid_query`", body = ApiErrorBody)))]
 pub async fn list_senders(
     State(state): State<AppState>,
-    staff: StaffUser,
+    Allowed(staff, _): Allowed<need::ViewWorkspace>,
     ApiQuery(filter): ApiQuery<SenderQuery>,
 ) -> Result<Json<Vec<Sender>>, ApiError> {
     let all = filter.status == Some(SenderStatusFilter::All);
@@ -75,7 +79,7 @@ pub async fn list_senders(
         (status = 422, description = "`invalid_query`", body = ApiErrorBody)))]
 pub async fn list_templates(
     State(state): State<AppState>,
-    staff: StaffUser,
+    Allowed(staff, _): Allowed<need::ViewWorkspace>,
     ApiQuery(filter): ApiQuery<TemplateQuery>,
 ) -> Result<Json<Vec<Template>>, ApiError> {
     let all = filter.status == Some(TemplateStatusFilter::All);
@@ -100,10 +104,66 @@ fn template_not_found() -> ApiError {
         (status = 404, description = "`template_not_found`", body = ApiErrorBody)))]
 pub async fn get_template(
     State(state): State<AppState>,
-    staff: StaffUser,
+    Allowed(staff, _): Allowed<need::ViewWorkspace>,
     Path(id): Path<String>,
 ) -> Result<Json<Template>, ApiError> {
     let id = parse_id(&id, template_not_found)?;
+    state
+        .store
+        .template(staff.workspace_id, id)
+        .await?
+        .map(Json)
+        .ok_or_else(template_not_found)
+}
+
+/// Mark which of the template's quick-reply buttons opt the customer out when pressed (by
+/// their text; the others are unmarked). A press on a marked button (WhatsApp's `button`
+/// reply to a message of this template) puts the number on the do-not-message list with
+/// source `button`. The marks survive re-syncs and re-imports of the template; each change is
+/// written to the audit log (`opt_out_buttons_changed`).
+#[utoipa::path(put, path = "/v1/templates/{id}/opt-out-buttons", tag = "catalog", security(("staff" = [])),
+    params(("id" = uuid::Uuid, Path, description = "Template id")),
+    request_body = OptOutButtonsRequest,
+    responses(
+        (status = 200, body = Template),
+        (status = 400, description = "`malformed_json`", body = ApiErrorBody),
+        (status = 401, description = "`missing_token`, `invalid_token`", body = ApiErrorBody),
+        (status = 403, description = "`forbidden`", body = ApiErrorBody),
+        (status = 404, description = "`template_not_found`", body = ApiErrorBody),
+        (status = 422, description = "`invalid_body`, `not_a_quick_reply_button` (field `buttons[i]`: the template has no quick-reply button with this text)", body = ApiErrorBody)))]
+pub async fn set_opt_out_buttons(
+    State(state): State<AppState>,
+    Allowed(staff, _): Allowed<need::EditCampaigns>,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<OptOutButtonsRequest>,
+) -> Result<Json<Template>, ApiError> {
+    let id = parse_id(&id, template_not_found)?;
+    let template = state
+        .store
+        .template(staff.workspace_id, id)
+        .await?
+        .ok_or_else(template_not_found)?;
+    let quick_replies = engage_core::opt_out::quick_replies(&template.components);
+    let mut buttons: Vec<String> = Vec::new();
+    for (index, text) in request.buttons.iter().enumerate() {
+        if !quick_replies.contains(&text.as_str()) {
+            return Err(ApiError::invalid(
+                "not_a_quick_reply_button",
+                format!("buttons[{index}]"),
+                "the template has no quick-reply button with this text",
+            ));
+        }
+        if !buttons.contains(text) {
+            buttons.push(text.clone());
+        }
+    }
+    if !state
+        .store
+        .set_opt_out_buttons(staff.workspace_id, id, &buttons, &staff.audit())
+        .await?
+    {
+        return Err(template_not_found());
+    }
     state
         .store
         .template(staff.workspace_id, id)

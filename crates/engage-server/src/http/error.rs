@@ -69,8 +69,35 @@ pub enum ApiError {
     /// 503 `busy` with `Retry-After`: a bounded resource (password hashing) is saturated.
     #[error("the server is busy; retry in {retry_after_secs} s")]
     Busy { retry_after_secs: u64 },
+    /// 429 `rate_limited` with `Retry-After` (the `RateLimit-*` headers are added by
+    /// [`super::rate_limit`]).
+    #[error(
+        "this API client sent more than {limit} requests per second; retry in {retry_after_secs} s"
+    )]
+    RateLimited { limit: u32, retry_after_secs: u64 },
+    /// 429 `too_many_attempts` with `Retry-After`: sign-ins to this account or from this
+    /// address are blocked for a while after repeated failures.
+    #[error("too many failed sign-ins; try again in {retry_after_secs} s (or ask an admin to lift the block)")]
+    TooManyAttempts { retry_after_secs: u64 },
+    /// 422 `frequency_capped` with `Retry-After` and `retry_at`: the campaign's frequency
+    /// cap allows no more messages to this recipient until `retry_at_ms`.
+    #[error("this campaign's frequency cap allows no more messages to this number for now; the next one is allowed at {}", rfc3339(*.retry_at_ms))]
+    FrequencyCapped { field: String, retry_at_ms: i64 },
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+fn rfc3339(ms: i64) -> String {
+    use time::format_description::well_known::Rfc3339;
+    crate::store::from_millis(ms)
+        .format(&Rfc3339)
+        .unwrap_or_else(|_| ms.to_string())
+}
+
+/// Whole seconds from now until `ms` (at least 1).
+pub fn seconds_until(ms: i64) -> u64 {
+    let wait = ms - crate::store::now_ms();
+    u64::try_from((wait + 999) / 1000).unwrap_or(0).max(1)
 }
 
 impl ApiError {
@@ -121,7 +148,9 @@ impl ApiError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::Invalid { .. } | ApiError::Domain(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Invalid { .. } | ApiError::Domain(_) | ApiError::FrequencyCapped { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
@@ -136,6 +165,8 @@ impl ApiError {
             ApiError::DatabaseUnavailable
             | ApiError::SchemaNotCurrent { .. }
             | ApiError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -158,6 +189,7 @@ impl ApiError {
                     code: code.clone(),
                     message: message.clone(),
                     field: None,
+                    retry_at: None,
                 }
             }
             ApiError::PayloadTooLarge { .. } => ("payload_too_large", None),
@@ -166,11 +198,22 @@ impl ApiError {
             ApiError::DatabaseUnavailable => ("database_unavailable", None),
             ApiError::SchemaNotCurrent { .. } => ("schema_not_current", None),
             ApiError::Busy { .. } => ("busy", None),
+            ApiError::RateLimited { .. } => ("rate_limited", None),
+            ApiError::TooManyAttempts { .. } => ("too_many_attempts", None),
+            ApiError::FrequencyCapped { field, retry_at_ms } => {
+                return wire::ApiError {
+                    code: "frequency_capped".into(),
+                    message: self.to_string(),
+                    field: Some(field.clone()),
+                    retry_at: Some(crate::store::from_millis(*retry_at_ms)),
+                }
+            }
             ApiError::Internal(_) => {
                 return wire::ApiError {
                     code: "internal_error".into(),
                     message: "internal server error; the details are in the server log".into(),
                     field: None,
+                    retry_at: None,
                 }
             }
         };
@@ -178,6 +221,7 @@ impl ApiError {
             code: code.to_owned(),
             message: self.to_string(),
             field,
+            retry_at: None,
         }
     }
 }
@@ -193,6 +237,16 @@ impl From<StoreError> for ApiError {
                 "campaign_name_taken",
                 Some("name"),
                 "a campaign with this name already exists (names are compared ignoring case, accents' composition and extra spaces)",
+            ),
+            StoreError::EmailTaken => ApiError::conflict(
+                "email_taken",
+                Some("email"),
+                "someone in Engage already has an account with this email",
+            ),
+            StoreError::LastAdmin => ApiError::conflict(
+                "last_admin",
+                None,
+                "the workspace needs at least one active admin; make someone else admin first",
             ),
             error if error.is_unavailable() => {
                 tracing::warn!(%error, "database unavailable");
@@ -222,10 +276,20 @@ impl IntoResponse for ApiError {
             }),
         )
             .into_response();
-        if let ApiError::Busy { retry_after_secs } = &self {
+        if let ApiError::Busy { retry_after_secs }
+        | ApiError::TooManyAttempts { retry_after_secs }
+        | ApiError::RateLimited {
+            retry_after_secs, ..
+        } = &self
+        {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+        } else if let ApiError::FrequencyCapped { retry_at_ms, .. } = &self {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(seconds_until(*retry_at_ms)),
+            );
         } else if status == StatusCode::SERVICE_UNAVAILABLE {
             response.headers_mut().insert(
                 header::RETRY_AFTER,

@@ -14,6 +14,9 @@ use crate::store::binary_schema_version;
 pub struct Health {
     /// `ok`.
     pub status: String,
+    /// The server's version (`engage-server` package version), shown in the desktop app's
+    /// diagnostics.
+    pub version: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -39,6 +42,7 @@ pub fn router() -> Router<AppState> {
 pub async fn healthz() -> Json<Health> {
     Json(Health {
         status: "ok".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
     })
 }
 

@@ -2,18 +2,27 @@
 //! domain merged here, the shared [`AppState`], and the OpenAPI document served at
 //! `GET /openapi.json`. Every handler answers refusals with the one [`error::ApiError`].
 
+mod audit;
 mod auth;
 mod cache;
+mod callbacks;
 mod campaigns;
 mod catalog;
+mod credentials;
 pub mod error;
 pub mod extractor;
 mod health;
+mod integration_log;
+mod message_log;
 mod messages;
 mod oauth;
 mod openapi;
+mod opt_outs;
 mod password;
+pub mod rate_limit;
 mod send;
+mod stats;
+mod team;
 mod whatsapp;
 
 use std::ops::Deref;
@@ -29,17 +38,18 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 use uuid::Uuid;
 
-use crate::config::{Limits, WhatsAppConfig};
+use crate::config::{CallbackConfig, TeamConfig, WhatsAppConfig};
 use crate::crypto::SecretKey;
 use crate::store::writer::MessageWriter;
-use crate::store::{SendTarget, Store, StoreError, TokenKind};
+use crate::store::{SendTarget, Store, StoreError};
 use crate::whatsapp::GraphClient;
 use cache::TtlCache;
 use error::ApiError;
 use extractor::ApiClientAuth;
 
 pub use auth::normalize_email;
-pub use openapi::ApiDoc;
+pub use campaigns::DEFAULT_API_CLIENT_NAME;
+pub use openapi::{document as openapi_document, ApiDoc};
 pub use password::PasswordGate;
 
 /// Largest accepted request body (a batch of 1,000 messages fits comfortably).
@@ -69,8 +79,21 @@ pub struct Inner {
     pub graph: GraphClient,
     /// Sign-in password checks, bounded (see [`PasswordGate`]).
     pub passwords: PasswordGate,
+    /// Where status callbacks may go.
+    pub callbacks: CallbackConfig,
+    /// Sign-in throttling.
+    pub team: TeamConfig,
+    /// Invitation emails, when `ENGAGE_SMTP_URL` is set.
+    pub mailer: Option<crate::mail::Mailer>,
+    /// Each campaign's recent token and send requests (issue 15), written off the request.
+    pub integration_log: crate::integration_log::IntegrationLog,
     client_tokens: TtlCache<[u8; 32], (ApiClientAuth, i64)>,
     send_contexts: TtlCache<Uuid, Arc<SendContext>>,
+    /// The send endpoint's per-client buckets, the server's default rate and each
+    /// workspace's own rate (cached for [`CACHE_TTL`]).
+    pub send_rates: rate_limit::SendRateLimiter,
+    default_send_rate: u32,
+    workspace_send_rates: TtlCache<Uuid, Option<u32>>,
 }
 
 /// Shared state of every handler.
@@ -90,9 +113,15 @@ impl AppState {
         writer: MessageWriter,
         secret_key: SecretKey,
         public_url: String,
-        whatsapp: WhatsAppConfig,
-        limits: &Limits,
+        config: &crate::config::ServerConfig,
+        integration_log: crate::integration_log::IntegrationLog,
     ) -> Self {
+        let (whatsapp, limits, callbacks, team) = (
+            config.whatsapp.clone(),
+            &config.limits,
+            config.callbacks,
+            config.team.clone(),
+        );
         AppState(Arc::new(Inner {
             store,
             writer,
@@ -101,9 +130,33 @@ impl AppState {
             graph: GraphClient::from_config(&whatsapp),
             whatsapp,
             passwords: PasswordGate::new(limits),
+            callbacks,
+            mailer: team.smtp_url.as_deref().and_then(|url| {
+                crate::mail::Mailer::new(url, &team.smtp_from)
+                    .map_err(|error| tracing::warn!(%error, "invitations will not be emailed"))
+                    .ok()
+            }),
+            team,
+            integration_log,
             client_tokens: TtlCache::new(CACHE_TTL, 100_000),
             send_contexts: TtlCache::new(CACHE_TTL, 10_000),
+            send_rates: rate_limit::SendRateLimiter::default(),
+            default_send_rate: limits.send_rate_per_second,
+            workspace_send_rates: TtlCache::new(CACHE_TTL, 10_000),
         }))
+    }
+
+    /// The send rate of the workspace's clients: its own, else the server's default.
+    pub async fn send_rate(&self, workspace_id: Uuid) -> Result<u32, StoreError> {
+        let own = match self.workspace_send_rates.get(&workspace_id) {
+            Some(rate) => rate,
+            None => {
+                let rate = self.store.workspace_send_rate(workspace_id).await?;
+                self.workspace_send_rates.insert(workspace_id, rate);
+                rate
+            }
+        };
+        Ok(own.unwrap_or(self.default_send_rate))
     }
 
     /// The live client-credentials token with this hash (cached briefly).
@@ -114,18 +167,31 @@ impl AppState {
                 return Ok(Some(auth));
             }
         }
-        let Some(record) = self.store.live_token(hash, TokenKind::ClientAccess).await? else {
-            return Ok(None);
-        };
-        let Some(api_client_id) = record.api_client_id else {
+        let Some(record) = self.store.live_client_token(hash).await? else {
             return Ok(None);
         };
         let auth = ApiClientAuth {
             workspace_id: record.workspace_id,
-            api_client_id,
+            api_client_id: record.api_client_id,
+            campaign_id: record.campaign_id,
+            test: record.test,
         };
+        if record
+            .last_used_at
+            .is_none_or(|at| at < now - crate::store::LAST_USED_PRECISION_MS)
+        {
+            if let Err(error) = self.store.touch_api_client(record.api_client_id).await {
+                tracing::warn!(%error, "recording when an API client was last used failed");
+            }
+        }
         self.client_tokens.insert(*hash, (auth, record.expires_at));
         Ok(Some(auth))
+    }
+
+    /// Drops this instance's cached tokens of an API client (rotated or revoked here).
+    pub fn forget_client_tokens(&self, api_client_id: Uuid) {
+        self.client_tokens
+            .retain(|(auth, _)| auth.api_client_id != api_client_id);
     }
 
     /// The campaign's send context (cached for [`CACHE_TTL`]; dropped on campaign updates).
@@ -223,6 +289,14 @@ pub fn router(state: AppState) -> Router {
         .merge(send::router())
         .merge(messages::router())
         .merge(whatsapp::router())
+        .merge(credentials::router())
+        .merge(callbacks::router())
+        .merge(team::router())
+        .merge(audit::router())
+        .merge(integration_log::router())
+        .merge(stats::router())
+        .merge(opt_outs::router())
+        .merge(message_log::router())
         .route_layer(axum::middleware::from_fn(track_request))
         .fallback(|| async {
             ApiError::not_found("route_not_found", "no such endpoint; see GET /openapi.json")

@@ -14,9 +14,13 @@ use engage_core::wire::ClientTokenResponse;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::extractor::ClientAddress;
+use super::integration_log::Call;
 use super::AppState;
 use crate::crypto::{random_token, secret_matches, sha256};
-use crate::store::{now_ms, StoreError, TokenKind, TokenOwner};
+use crate::store::ApiClientRecord;
+use crate::store::{now_ms, StoreError};
+use engage_core::wire::{ApiError as ApiErrorWire, IntegrationCallKind};
 
 /// Client-credentials access tokens live one hour.
 pub const CLIENT_ACCESS_TTL_SECS: u64 = 3600;
@@ -49,18 +53,35 @@ pub enum OAuthError {
     Internal(#[from] StoreError),
 }
 
-impl IntoResponse for OAuthError {
-    fn into_response(self) -> Response {
-        let (status, code) = match &self {
+impl OAuthError {
+    /// The status and the RFC 6749 error code.
+    fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
             OAuthError::InvalidRequest(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
             OAuthError::InvalidClient => (StatusCode::UNAUTHORIZED, "invalid_client"),
             OAuthError::UnsupportedGrantType => (StatusCode::BAD_REQUEST, "unsupported_grant_type"),
             OAuthError::InvalidScope => (StatusCode::BAD_REQUEST, "invalid_scope"),
-            OAuthError::Internal(error) => {
-                tracing::error!(%error, "token endpoint failed");
-                (StatusCode::INTERNAL_SERVER_ERROR, "server_error")
-            }
-        };
+            OAuthError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "server_error"),
+        }
+    }
+
+    /// The form parameter the refusal concerns, when there is one.
+    fn field(&self) -> Option<&'static str> {
+        match self {
+            OAuthError::UnsupportedGrantType => Some("grant_type"),
+            OAuthError::InvalidScope => Some("scope"),
+            OAuthError::InvalidClient => Some("client_secret"),
+            _ => None,
+        }
+    }
+}
+
+impl IntoResponse for OAuthError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        if let OAuthError::Internal(error) = &self {
+            tracing::error!(%error, "token endpoint failed");
+        }
         let body = OAuthErrorBody {
             error: code.to_owned(),
             error_description: self.to_string(),
@@ -167,8 +188,75 @@ fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, OA
         (status = 401, description = "`invalid_client`", body = OAuthErrorBody)))]
 pub async fn token(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     headers: HeaderMap,
     body: Bytes,
+) -> Result<Response, OAuthError> {
+    let mut client = None;
+    let answer = issue(&state, &headers, &body, &mut client).await;
+    // The integration log (issue 15): token requests of a campaign's own credentials. A
+    // refusal before the client was looked up names it by the id it sent, when there is one.
+    if client.is_none()
+        && matches!(&answer, Err(error) if !matches!(error, OAuthError::Internal(_)))
+    {
+        if let Some(id) = claimed_client_id(&headers, &body) {
+            client = state
+                .store
+                .api_client_by_client_id(&id)
+                .await
+                .ok()
+                .flatten();
+        }
+    }
+    if let Some(ApiClientRecord {
+        workspace_id,
+        campaign_id: Some(campaign_id),
+        test,
+        ..
+    }) = client
+    {
+        let call = Call {
+            kind: IntegrationCallKind::Token,
+            campaign_id,
+            workspace_id: Some(workspace_id),
+            address,
+            test,
+            to: None,
+        };
+        let outcome = match &answer {
+            Ok(response) => call.outcome(response.status().as_u16(), 0, false, None),
+            Err(error) => {
+                let (status, code) = error.status_and_code();
+                let wire = ApiErrorWire {
+                    code: code.to_owned(),
+                    message: error.to_string(),
+                    field: error.field().map(str::to_owned),
+                    retry_at: None,
+                };
+                call.outcome(status.as_u16(), 0, true, Some(&wire))
+            }
+        };
+        state.integration_log.record(outcome);
+    }
+    answer
+}
+
+/// The client id a token request names (form field or HTTP Basic), whatever else is wrong.
+fn claimed_client_id(headers: &HeaderMap, body: &[u8]) -> Option<String> {
+    if let Ok(Some((id, _))) = basic_credentials(headers) {
+        return Some(id);
+    }
+    url::form_urlencoded::parse(body)
+        .find(|(name, _)| name == "client_id")
+        .map(|(_, value)| value.into_owned())
+}
+
+/// [`token`]: the answer, with `client` set once the client is known.
+async fn issue(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &Bytes,
+    known: &mut Option<ApiClientRecord>,
 ) -> Result<Response, OAuthError> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
@@ -182,7 +270,7 @@ pub async fn token(
             "the body must be application/x-www-form-urlencoded".into(),
         ));
     }
-    let form = parse_form(&body)?;
+    let form = parse_form(body)?;
     match form.grant_type.as_deref() {
         None => {
             return Err(OAuthError::InvalidRequest(
@@ -198,7 +286,7 @@ pub async fn token(
         }
     }
     let (client_id, client_secret) = match (
-        basic_credentials(&headers)?,
+        basic_credentials(headers)?,
         form.client_id,
         form.client_secret,
     ) {
@@ -221,27 +309,36 @@ pub async fn token(
         .api_client_by_client_id(&client_id)
         .await?
         .ok_or(OAuthError::InvalidClient)?;
+    *known = Some(client.clone());
+    let now = now_ms();
+    let mut expires_at = now + (CLIENT_ACCESS_TTL_SECS as i64) * 1000;
     if !secret_matches(&client_secret, &client.secret_hash) {
-        return Err(OAuthError::InvalidClient);
+        // The previous secret of a rotation, during its grace period: its tokens end with it.
+        match client.previous_secret(now) {
+            Some((hash, until)) if secret_matches(&client_secret, hash) => {
+                expires_at = expires_at.min(until)
+            }
+            _ => return Err(OAuthError::InvalidClient),
+        }
     }
     let access = random_token();
-    let expires_at = now_ms() + (CLIENT_ACCESS_TTL_SECS as i64) * 1000;
-    state
+    let issued = state
         .store
-        .insert_token(
+        .issue_client_token(
             &sha256(&access),
-            TokenKind::ClientAccess,
-            TokenOwner::Client {
-                workspace_id: client.workspace_id,
-                api_client_id: client.id,
-            },
+            &client,
+            &sha256(&client_secret),
             expires_at,
         )
         .await?;
+    if !issued {
+        // Rotated or revoked between the check and the insert.
+        return Err(OAuthError::InvalidClient);
+    }
     let body = ClientTokenResponse {
         access_token: access,
         token_type: "Bearer".into(),
-        expires_in: CLIENT_ACCESS_TTL_SECS,
+        expires_in: u64::try_from((expires_at - now) / 1000).unwrap_or(0),
         scope: SCOPE.into(),
     };
     Ok((no_store(), Json(body)).into_response())

@@ -6,7 +6,10 @@ use serde_json::{json, Value};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{auth, campaigns, catalog, health, messages, oauth, send, whatsapp};
+use super::{
+    audit, auth, callbacks, campaigns, catalog, credentials, health, integration_log, message_log,
+    messages, oauth, opt_outs, send, stats, team, whatsapp,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -18,11 +21,31 @@ use super::{auth, campaigns, catalog, health, messages, oauth, send, whatsapp};
         catalog::list_senders, catalog::list_templates, catalog::get_template,
         campaigns::list_campaigns, campaigns::name_availability, campaigns::create_campaign,
         campaigns::get_campaign, campaigns::update_campaign, campaigns::integration,
+        campaigns::masked_integration,
         campaigns::list_messages,
+        campaigns::snippets,
         send::send_messages,
         messages::get_message,
         whatsapp::verify, whatsapp::notify, whatsapp::create_sender, whatsapp::sync,
         whatsapp::set_settings,
+        credentials::rotate, credentials::revoke,
+        callbacks::get_workspace, callbacks::put_workspace, callbacks::delete_workspace,
+        callbacks::rotate_workspace, callbacks::test_workspace, callbacks::get_campaign,
+        callbacks::put_campaign, callbacks::delete_campaign, callbacks::rotate_campaign,
+        callbacks::test_campaign,
+        auth::accept_invitation, auth::change_password, auth::sessions, auth::end_all_sessions,
+        team::team, team::invite, team::update_member, team::reset_password, team::unblock,
+        audit::list, audit::export,
+        // issue 15: the integration log
+        integration_log::log, integration_log::health,
+        // issue 12
+        stats::campaign_stats, stats::workspace_stats, send::send_test_message,
+        opt_outs::list, opt_outs::add, opt_outs::remove, opt_outs::keywords, opt_outs::set_keywords,
+        opt_outs::export, opt_outs::import, messages::simulate_reply,
+        // issue 12 §4: quick-reply buttons marked as opt-out
+        catalog::set_opt_out_buttons,
+        // issue 12: the message log's CSV export
+        message_log::export,
     ),
     components(schemas(
         engage_core::wire::BatchSendRequest,
@@ -32,6 +55,7 @@ use super::{auth, campaigns, catalog, health, messages, oauth, send, whatsapp};
         oauth::TokenRequest,
         send::SendRequestBody,
         send::SendResponseBody,
+        engage_core::callback::CallbackEvent,
     )),
     modifiers(&SecuritySchemes)
 )]
@@ -122,6 +146,10 @@ fn add_common_responses(document: &mut Value) {
                         .iter()
                         .any(|requirement| requirement.as_object().is_some_and(|r| !r.is_empty()))
                 });
+            let staff = operation
+                .get("security")
+                .and_then(Value::as_array)
+                .is_some_and(|all| all.iter().any(|r| r.get("staff").is_some()));
             let Some(responses) = operation
                 .get_mut("responses")
                 .and_then(Value::as_object_mut)
@@ -147,6 +175,12 @@ fn add_common_responses(document: &mut Value) {
             }
             if secured {
                 add("401", "`missing_token`, `invalid_token`");
+            }
+            if staff {
+                add(
+                    "403",
+                    "`forbidden`: your role lacks the permission named in `field`",
+                );
             }
             if path.contains("{id}") {
                 add("404", "no such resource in your workspace");

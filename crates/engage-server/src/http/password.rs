@@ -2,7 +2,8 @@
 //! CPU each) under a concurrency limit, with a bounded wait queue. A sign-in that finds the
 //! queue full, or waits longer than allowed, is answered 503 `busy` with `Retry-After`, so
 //! that a flood of sign-ins costs at most `concurrency` × 19 MiB and never starves the rest
-//! of the API of CPU. Each slot keeps its argon2 memory for the next verification.
+//! of the API of CPU. Each slot keeps its argon2 memory for the next verification, unless
+//! [`Limits::keep_password_memory`] is off (the desktop app's sandbox).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -24,6 +25,8 @@ pub struct PasswordGate {
     max_wait: Duration,
     /// argon2 memory of idle slots (at most `concurrency` buffers exist).
     memory: Arc<Mutex<Vec<Vec<argon2::Block>>>>,
+    /// Whether a slot's memory is kept for the next verification (else freed after each).
+    keep_memory: bool,
 }
 
 impl std::fmt::Debug for PasswordGate {
@@ -64,6 +67,7 @@ impl PasswordGate {
             max_waiting: limits.password_hash_queue,
             max_wait: limits.password_hash_wait,
             memory: Arc::new(Mutex::new(Vec::new())),
+            keep_memory: limits.keep_password_memory,
         }
     }
 
@@ -89,6 +93,7 @@ impl PasswordGate {
     pub async fn verify(&self, password: String, stored: Option<String>) -> Result<bool, ApiError> {
         let permit = self.slot().await?;
         let memory = self.memory.clone();
+        let keep_memory = self.keep_memory;
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let mut buffer = memory
@@ -103,10 +108,12 @@ impl PasswordGate {
                     false
                 }
             };
-            memory
-                .lock()
-                .unwrap_or_else(|poison| poison.into_inner())
-                .push(buffer);
+            if keep_memory {
+                memory
+                    .lock()
+                    .unwrap_or_else(|poison| poison.into_inner())
+                    .push(buffer);
+            }
             matches
         })
         .await
@@ -183,5 +190,20 @@ mod tests {
         }
         assert!(!gate.verify("x".into(), None).await.unwrap());
         assert!(gate.memory.lock().unwrap().len() <= 2);
+    }
+
+    #[tokio::test]
+    async fn a_gate_that_keeps_no_memory_frees_the_argon2_buffer_after_each_check() {
+        let gate = PasswordGate::new(&Limits {
+            keep_password_memory: false,
+            ..Limits::default()
+        });
+        let hash = hash_password("right-password").unwrap();
+        assert!(gate
+            .verify("right-password".into(), Some(hash.clone()))
+            .await
+            .unwrap());
+        assert!(!gate.verify("wrong".into(), Some(hash)).await.unwrap());
+        assert!(gate.memory.lock().unwrap().is_empty());
     }
 }

@@ -3,6 +3,7 @@
 //! writer before the 202 goes out.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -10,8 +11,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use engage_core::wire::{
-    self, BatchItemResult, BatchSendResponse, CampaignStatus, MessageStatus, SendAccepted,
-    SendMessageRequest, TemplateStatus,
+    self, BatchItemResult, BatchSendResponse, CampaignStatus, IntegrationCallKind, MessageStatus,
+    SendAccepted, SendMessageRequest, TemplateStatus,
 };
 use engage_core::{RenderedMessageExt, ValidatedSend};
 use serde::Deserialize;
@@ -19,9 +20,10 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::error::ApiError;
-use super::extractor::{parse_id, ApiClientAuth, RawBody};
+use super::extractor::{parse_id, ApiClientAuth, ClientAddress, RawBody};
+use super::integration_log::Call;
 use super::{campaigns, AppState, SendContext};
-use crate::store::writer::{WriteOutcome, WriteRequest};
+use crate::store::writer::{CapAnswer, CapRule, Capped, WriteOutcome, WriteRequest};
 use crate::store::{now_ms, IdempotencyRecord, NewIdempotencyKey, NewMessage};
 
 /// Most messages in one batch request.
@@ -30,10 +32,15 @@ pub const MAX_BATCH: usize = 1_000;
 const MAX_IDEMPOTENCY_KEY: usize = 255;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route(
-        "/v1/campaigns/{id}/messages",
-        get(campaigns::list_messages).post(send_messages),
-    )
+    Router::new()
+        .route(
+            "/v1/campaigns/{id}/messages",
+            get(campaigns::list_messages).post(send_messages),
+        )
+        .route(
+            "/v1/campaigns/{id}/test-message",
+            axum::routing::post(send_test_message),
+        )
 }
 
 /// Either `{to, variables}` or `{messages: [...]}`. Batch items are read one by one so
@@ -148,11 +155,25 @@ fn check_sendable(context: &SendContext) -> Result<(), ApiError> {
             "this campaign is inactive; a staff member must activate it before it can send",
         ));
     }
-    if context.target.template.status != TemplateStatus::Approved {
+    let template = &context.target.template;
+    if let Some(unsupported) = &template.unsupported {
+        return Err(ApiError::conflict(
+            "template_unsupported",
+            None,
+            format!(
+                "Engage cannot send the campaign's template ({})",
+                unsupported.reason
+            ),
+        ));
+    }
+    if template.status != TemplateStatus::Approved {
         return Err(ApiError::conflict(
             "template_not_approved",
             None,
-            "the campaign's template is no longer approved by WhatsApp",
+            format!(
+                "the campaign's template is {} at WhatsApp, not approved: sends are refused until Meta approves it again",
+                crate::store::enum_str(&template.status).to_lowercase()
+            ),
         ));
     }
     if !context.target.sender_active {
@@ -165,7 +186,22 @@ fn check_sendable(context: &SendContext) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn new_message(context: &SendContext, validated: ValidatedSend, now: i64) -> NewMessage {
+fn new_message(
+    context: &SendContext,
+    validated: ValidatedSend,
+    now: i64,
+    test: bool,
+) -> NewMessage {
+    new_message_of(context, validated, now, test, false)
+}
+
+fn new_message_of(
+    context: &SendContext,
+    validated: ValidatedSend,
+    now: i64,
+    test: bool,
+    test_send: bool,
+) -> NewMessage {
     NewMessage {
         id: Uuid::now_v7(),
         workspace_id: context.target.workspace_id,
@@ -176,6 +212,8 @@ fn new_message(context: &SendContext, validated: ValidatedSend, now: i64) -> New
         text: validated.rendered.to_plain_text(),
         rendered: crate::store::to_json(&validated.rendered),
         created_at: now,
+        test,
+        test_send,
     }
 }
 
@@ -223,19 +261,114 @@ pub enum SendResponseBody {
         (status = 202, description = "Queued (one recipient: SendAccepted; batch: BatchSendResponse). A replay of an Idempotency-Key carries `Idempotent-Replayed: true`.", body = SendResponseBody),
         (status = 400, description = "`malformed_json`, `invalid_idempotency_key`", body = wire::ApiErrorBody),
         (status = 401, description = "`missing_token`, `invalid_token`", body = wire::ApiErrorBody),
+        (status = 403, description = "`campaign_not_in_scope`: the credentials belong to another campaign", body = wire::ApiErrorBody),
         (status = 404, description = "`campaign_not_found` (also for another workspace's campaign)", body = wire::ApiErrorBody),
-        (status = 409, description = "`campaign_inactive`, `template_not_approved`, `sender_inactive`", body = wire::ApiErrorBody),
+        (status = 409, description = "`campaign_inactive`, `template_not_approved` (paused, disabled or rejected by Meta), `template_unsupported`, `sender_inactive`", body = wire::ApiErrorBody),
         (status = 413, description = "`payload_too_large`", body = wire::ApiErrorBody),
         (status = 415, description = "`unsupported_media_type`", body = wire::ApiErrorBody),
-        (status = 422, description = "`invalid_phone_number`, `missing_variable`, `unknown_variable`, `variable_too_long`, `batch_too_large`, `idempotency_key_reused`, ...", body = wire::ApiErrorBody)))]
+        (status = 422, description = "`invalid_phone_number`, `missing_variable`, `unknown_variable`, `variable_too_long`, `batch_too_large`, `idempotency_key_reused`, `recipient_opted_out` (the number is on the workspace's do-not-message list; in a batch, that item's result), `frequency_capped` (the campaign's frequency cap allows no more messages to this number for now: `retry_at` says when the next one is, `Retry-After` in how many seconds; in a batch, that item's result), ...", body = wire::ApiErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until a send to this number is allowed again (`frequency_capped` only)"))),
+        (status = 429, description = "`rate_limited`: more requests per second than the client's rate (the workspace's, else 1,000 per server instance); retry after `Retry-After` seconds. Every answer after authentication carries `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (seconds).", body = wire::ApiErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait"), ("RateLimit-Limit" = u32), ("RateLimit-Remaining" = u32), ("RateLimit-Reset" = u64)))))]
 pub async fn send_messages(
     State(state): State<AppState>,
+    client: Result<ApiClientAuth, ApiError>,
+    ClientAddress(address): ClientAddress,
+    path: Path<String>,
+    headers: HeaderMap,
+    body: RawBody,
+) -> Response {
+    // The integration log (issue 15): every request on a campaign's URL, written off the path.
+    let mut call = Uuid::parse_str(&path.0).ok().map(|campaign_id| Call {
+        kind: IntegrationCallKind::Send,
+        campaign_id,
+        workspace_id: None,
+        address,
+        test: false,
+        to: None,
+    });
+    let client = match client {
+        Ok(client) => client,
+        Err(refusal) => return logged(&state, call, refusal),
+    };
+    if let Some(call) = &mut call {
+        call.workspace_id = Some(client.workspace_id);
+        call.test = client.test;
+    }
+    let rate = match state.send_rate(client.workspace_id).await {
+        Ok(rate) => rate,
+        Err(error) => return logged(&state, call, ApiError::from(error)),
+    };
+    let (mut response, limit) = match state.send_rates.check(client.api_client_id, rate) {
+        Ok(limit) => {
+            let mut note = SendNote::default();
+            let response = match send(state.clone(), client, path, headers, body, &mut note).await {
+                Ok(response) => {
+                    if let Some(mut call) = call {
+                        call.to = note.to;
+                        let status = response.status().as_u16();
+                        let refused = !note.replayed && note.accepted == 0;
+                        state.integration_log.record(call.outcome(
+                            status,
+                            note.accepted,
+                            refused,
+                            note.first_error.as_ref(),
+                        ));
+                    }
+                    response
+                }
+                Err(refusal) => {
+                    if let Some(call) = &mut call {
+                        call.to = note.to;
+                    }
+                    logged(&state, call, refusal)
+                }
+            };
+            (response, limit)
+        }
+        Err((refusal, limit)) => (logged(&state, call, refusal), limit),
+    };
+    limit.write(response.headers_mut());
+    response
+}
+
+/// What the integration log keeps of a send beyond its answer.
+#[derive(Default)]
+struct SendNote {
+    /// The recipient of a one-message send, as written.
+    to: Option<String>,
+    accepted: u32,
+    /// A batch's first refused item.
+    first_error: Option<wire::ApiError>,
+    /// Answered from an earlier request with the same `Idempotency-Key`.
+    replayed: bool,
+}
+
+/// `refusal` as the answer, recorded in the campaign's integration log first.
+fn logged(state: &AppState, call: Option<Call>, refusal: ApiError) -> Response {
+    if let Some(call) = call {
+        let error = refusal.to_wire();
+        state.integration_log.record(call.outcome(
+            refusal.status().as_u16(),
+            0,
+            true,
+            Some(&error),
+        ));
+    }
+    refusal.into_response()
+}
+
+/// [`send_messages`] once the client is within its rate.
+async fn send(
+    state: AppState,
     client: ApiClientAuth,
     Path(id): Path<String>,
     headers: HeaderMap,
     RawBody(body): RawBody,
+    note: &mut SendNote,
 ) -> Result<Response, ApiError> {
     let campaign_id = parse_id(&id, ApiError::campaign_not_found)?;
+    client.check_scope(campaign_id)?;
     let context = state
         .send_context(campaign_id)
         .await?
@@ -251,50 +384,67 @@ pub async fn send_messages(
             .idempotency_record(client.workspace_id, key)
             .await?
         {
+            note.replayed = true;
             return replay(&record, &hash);
         }
     }
 
     let raw: RawSend = serde_json::from_slice(&body).map_err(body_error)?;
+    note.to.clone_from(&raw.to);
     let now = now_ms();
-    let (messages, status, response_body) =
-        match (raw.messages, raw.to) {
-            (Some(_), Some(_)) => return Err(ApiError::Invalid {
+    // What to answer once the writer has applied the frequency cap (see `answer`).
+    let mut batch_results: Option<Arc<Vec<BatchItemResult>>> = None;
+    let (messages, status, response_body) = match (raw.messages, raw.to) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::Invalid {
                 code: "invalid_body",
                 message:
                     "send either one message (`to`, `variables`) or a batch (`messages`), not both"
                         .into(),
                 field: None,
-            }),
-            (Some(items), None) => batch(&context, items, now)?,
-            (None, Some(to)) => {
-                let request = SendMessageRequest {
-                    to,
-                    variables: raw.variables.unwrap_or_default(),
-                };
-                let message = new_message(&context, validate(&context, &request)?, now);
-                let accepted = SendAccepted {
-                    id: message.id,
-                    status: MessageStatus::Queued,
-                };
-                (
-                    vec![message],
-                    StatusCode::ACCEPTED,
-                    crate::store::to_json(&accepted),
-                )
-            }
-            (None, None) => {
-                return Err(ApiError::invalid(
-                    "missing_field",
-                    "to",
-                    "the recipient `to` is required (or `messages` for a batch)",
-                ))
-            }
-        };
+            })
+        }
+        (Some(items), None) => {
+            let (messages, results) = batch(&state, &context, items, now, client.test).await?;
+            let response = batch_response(&results, &[]);
+            note.first_error = response.results.iter().find_map(|r| r.error.clone());
+            batch_results = Some(Arc::new(results));
+            (
+                messages,
+                StatusCode::ACCEPTED,
+                crate::store::to_json(&response),
+            )
+        }
+        (None, Some(to)) => {
+            let request = SendMessageRequest {
+                to,
+                variables: raw.variables.unwrap_or_default(),
+            };
+            let message = new_message(&context, validate(&context, &request)?, now, client.test);
+            check_not_opted_out(&state, client.workspace_id, &message).await?;
+            let accepted = SendAccepted {
+                id: message.id,
+                status: MessageStatus::Queued,
+            };
+            (
+                vec![message],
+                StatusCode::ACCEPTED,
+                crate::store::to_json(&accepted),
+            )
+        }
+        (None, None) => {
+            return Err(ApiError::invalid(
+                "missing_field",
+                "to",
+                "the recipient `to` is required (or `messages` for a batch)",
+            ))
+        }
+    };
 
     if messages.is_empty() && key.is_none() {
         return Ok(json_response(status, response_body, false));
     }
+    let count = messages.len() as u32;
     let idempotency = key.map(|key| NewIdempotencyKey {
         workspace_id: client.workspace_id,
         key,
@@ -302,25 +452,131 @@ pub async fn send_messages(
         status_code: status.as_u16(),
         response: response_body.clone(),
     });
+    let cap = context.target.frequency_cap.map(|cap| CapRule {
+        cap,
+        answer: match &batch_results {
+            // A batch keeps the other recipients: the key replays the answer listing the
+            // refused ones.
+            Some(results) => {
+                let results = results.clone();
+                Arc::new(move |capped: &[Capped]| {
+                    let response = batch_response(&results, capped);
+                    Some((
+                        StatusCode::ACCEPTED.as_u16(),
+                        crate::store::to_json(&response),
+                    ))
+                }) as CapAnswer
+            }
+            // One recipient refused: nothing was written, the key is not kept.
+            None => Arc::new(|_: &[Capped]| None) as CapAnswer,
+        },
+    });
     match state
         .writer
         .write(WriteRequest {
             messages,
             idempotency,
+            cap,
         })
         .await?
     {
-        WriteOutcome::Committed => Ok(json_response(status, response_body, false)),
-        WriteOutcome::KeyExists(record) => replay(&record, &hash),
+        WriteOutcome::Committed { capped } if capped.is_empty() => {
+            note.accepted = count;
+            Ok(json_response(status, response_body, false))
+        }
+        WriteOutcome::Committed { capped } => match &batch_results {
+            Some(results) => {
+                let response = batch_response(results, &capped);
+                note.accepted = response.accepted;
+                note.first_error = response.results.iter().find_map(|r| r.error.clone());
+                Ok(json_response(
+                    StatusCode::ACCEPTED,
+                    crate::store::to_json(&response),
+                    false,
+                ))
+            }
+            None => Err(ApiError::FrequencyCapped {
+                field: "to".into(),
+                retry_at_ms: capped[0].retry_at,
+            }),
+        },
+        WriteOutcome::KeyExists(record) => {
+            note.replayed = true;
+            replay(&record, &hash)
+        }
     }
 }
 
-type Prepared = (Vec<NewMessage>, StatusCode, String);
+/// The messages to queue, and each item's result before the frequency cap.
+type Prepared = (Vec<NewMessage>, Vec<BatchItemResult>);
 
-fn batch(
+/// A batch's answer: `results` with the items whose message the frequency cap refused
+/// (`capped`) turned into refusals of `messages[i].to`.
+fn batch_response(results: &[BatchItemResult], capped: &[Capped]) -> BatchSendResponse {
+    let results: Vec<BatchItemResult> = results
+        .iter()
+        .map(|result| {
+            let refusal = result
+                .id
+                .and_then(|id| capped.iter().find(|capped| capped.id == id));
+            match refusal {
+                Some(capped) => BatchItemResult {
+                    index: result.index,
+                    id: None,
+                    status: None,
+                    error: Some(
+                        ApiError::FrequencyCapped {
+                            field: format!("messages[{}].to", result.index),
+                            retry_at_ms: capped.retry_at,
+                        }
+                        .to_wire(),
+                    ),
+                },
+                None => result.clone(),
+            }
+        })
+        .collect();
+    let accepted = results.iter().filter(|result| result.id.is_some()).count() as u32;
+    BatchSendResponse {
+        accepted,
+        rejected: results.len() as u32 - accepted,
+        results,
+    }
+}
+
+/// The refusal of a send to a number on the workspace's do-not-message list.
+fn opted_out_error() -> ApiError {
+    ApiError::invalid(
+        "recipient_opted_out",
+        "to",
+        "this number asked not to receive messages (it is on the workspace's do-not-message list)",
+    )
+}
+
+/// Refuses a send to a number on the workspace's do-not-message list.
+async fn check_not_opted_out(
+    state: &AppState,
+    workspace_id: Uuid,
+    message: &NewMessage,
+) -> Result<(), ApiError> {
+    if state
+        .store
+        .opted_out(workspace_id, &[message.to.as_str()])
+        .await?
+        .is_empty()
+    {
+        Ok(())
+    } else {
+        Err(opted_out_error())
+    }
+}
+
+async fn batch(
+    state: &AppState,
     context: &SendContext,
     items: Vec<serde_json::Value>,
     now: i64,
+    test: bool,
 ) -> Result<Prepared, ApiError> {
     if items.is_empty() {
         return Err(ApiError::invalid(
@@ -359,7 +615,7 @@ fn batch(
         let outcome = validate(context, &request);
         match outcome {
             Ok(validated) => {
-                let message = new_message(context, validated, now);
+                let message = new_message(context, validated, now, test);
                 results.push(BatchItemResult {
                     index,
                     id: Some(message.id),
@@ -383,15 +639,79 @@ fn batch(
             }
         }
     }
-    let accepted = messages.len() as u32;
-    let response = BatchSendResponse {
-        accepted,
-        rejected: results.len() as u32 - accepted,
-        results,
+    // Numbers on the do-not-message list: refused one by one, nothing queued for them.
+    let phones: Vec<&str> = messages.iter().map(|m| m.to.as_str()).collect();
+    let blocked = state
+        .store
+        .opted_out(context.target.workspace_id, &phones)
+        .await?;
+    if !blocked.is_empty() {
+        let refused: Vec<Uuid> = messages
+            .iter()
+            .filter(|m| blocked.contains(&m.to))
+            .map(|m| m.id)
+            .collect();
+        messages.retain(|m| !blocked.contains(&m.to));
+        for result in results.iter_mut() {
+            if result.id.is_some_and(|id| refused.contains(&id)) {
+                let mut error = opted_out_error().to_wire();
+                error.field = Some(format!("messages[{}].to", result.index));
+                result.id = None;
+                result.status = None;
+                result.error = Some(error);
+            }
+        }
+    }
+    Ok((messages, results))
+}
+
+/// "Send a test to my phone" (issue 12): the campaign's template with the given values to one
+/// number, through the campaign's sender (a real phone on WhatsApp Cloud senders), marked as
+/// a test: left out of the statistics and the status callbacks, shown as a test in the
+/// activity. Refused like a live send when the campaign cannot send.
+#[utoipa::path(post, path = "/v1/campaigns/{id}/test-message", tag = "messages", security(("staff" = [])),
+    params(("id" = Uuid, Path, description = "Campaign id")),
+    request_body = SendMessageRequest,
+    responses(
+        (status = 202, body = SendAccepted),
+        (status = 404, description = "`campaign_not_found`", body = wire::ApiErrorBody),
+        (status = 409, description = "`campaign_inactive`, `template_not_approved`, `template_unsupported`, `sender_inactive`", body = wire::ApiErrorBody),
+        (status = 422, description = "`invalid_phone_number`, `recipient_opted_out`, a missing or unknown variable, ...", body = wire::ApiErrorBody)))]
+pub async fn send_test_message(
+    State(state): State<AppState>,
+    super::extractor::Allowed(staff, _): super::extractor::Allowed<
+        super::extractor::need::SendTests,
+    >,
+    Path(id): Path<String>,
+    super::extractor::ApiJson(request): super::extractor::ApiJson<SendMessageRequest>,
+) -> Result<(StatusCode, axum::Json<SendAccepted>), ApiError> {
+    let campaign_id = parse_id(&id, ApiError::campaign_not_found)?;
+    let context = state
+        .send_context(campaign_id)
+        .await?
+        .filter(|context| context.target.workspace_id == staff.workspace_id)
+        .ok_or_else(ApiError::campaign_not_found)?;
+    check_sendable(&context)?;
+    let message = new_message_of(
+        &context,
+        validate(&context, &request)?,
+        now_ms(),
+        true,
+        true,
+    );
+    check_not_opted_out(&state, staff.workspace_id, &message).await?;
+    let accepted = SendAccepted {
+        id: message.id,
+        status: MessageStatus::Queued,
     };
-    Ok((
-        messages,
-        StatusCode::ACCEPTED,
-        crate::store::to_json(&response),
-    ))
+    state
+        .writer
+        .write(WriteRequest {
+            messages: vec![message],
+            idempotency: None,
+            // A staff member's test to their own phone is not capped (nor counted).
+            cap: None,
+        })
+        .await?;
+    Ok((StatusCode::ACCEPTED, axum::Json(accepted)))
 }

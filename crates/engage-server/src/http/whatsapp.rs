@@ -18,17 +18,20 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::config::env::{WHATSAPP_APP_SECRET, WHATSAPP_VERIFY_TOKEN};
-use crate::store::ProviderReport;
+use crate::store::{ProviderReport, TemplateEventOutcome};
 use crate::whatsapp::senders::{create_cloud_sender, set_webhook_settings, CloudSenderInput};
 use crate::whatsapp::sync::{sync_workspace, SyncReport};
+use crate::whatsapp::template_events::apply_template_event;
 use crate::whatsapp::webhook::{
     handshake, parse_notification, verify_signature, HandshakeQuery, SignatureError, WebhookEvent,
     SIGNATURE_HEADER,
 };
 
 use super::error::ApiError;
-use super::extractor::{ApiJson, StaffUser};
+use super::extractor::{need, Allowed, ApiJson};
 use super::AppState;
+use crate::store::NewAuditEntry;
+use engage_core::AuditAction;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -107,13 +110,19 @@ fn claimed_wabas(body: &[u8]) -> Vec<String> {
 pub struct NotifyOutcome {
     /// Events that changed something.
     pub applied: u32,
-    /// Repeated, late (a status behind the current one) or unknown ids.
+    /// Repeated, late (a status behind the current one) or unknown message ids; template
+    /// events that changed nothing.
     pub ignored: u32,
+    /// Template events naming no known template: recorded and logged, not applied.
+    pub unmatched: u32,
 }
 
 /// Meta's notifications: message statuses (`sent`, `delivered`, `read`, `failed`) by WhatsApp
-/// message id — idempotent, never backwards, unknown ids ignored — and
-/// `message_template_status_update`. The body must be signed: `X-Hub-Signature-256:
+/// message id — idempotent, never backwards, unknown ids ignored — and the template events
+/// `message_template_status_update`, `message_template_quality_update` and
+/// `template_category_update`, matched by Meta's template id, else by name and language
+/// (`en-US` = `en_US`); every template event is recorded, one naming no known template is
+/// counted `unmatched` (still 200: Meta must not retry it). The body must be signed: `X-Hub-Signature-256:
 /// sha256=<HMAC-SHA256 of the raw body with the app secret>` (`ENGAGE_WHATSAPP_APP_SECRET` or
 /// the workspace's).
 #[utoipa::path(post, path = "/webhooks/whatsapp", tag = "whatsapp",
@@ -180,6 +189,7 @@ pub async fn notify(
     let mut outcome = NotifyOutcome {
         applied: 0,
         ignored: 0,
+        unmatched: 0,
     };
     let mut reports = Vec::new();
     for event in events {
@@ -190,32 +200,65 @@ pub async fn notify(
                     message: report.failure_message(),
                 });
                 reports.push(ProviderReport {
+                    at_ms: report
+                        .timestamp
+                        .and_then(|seconds| seconds.checked_mul(1000)),
                     provider_message_id: report.message_id,
                     status: report.status,
                     error,
                 });
             }
-            WebhookEvent::TemplateStatus(change) => {
-                let (Some(status), Some(waba_id)) = (change.new_status, change.waba_id.as_deref())
-                else {
-                    outcome.ignored += 1;
-                    continue;
-                };
-                let campaigns = state
+            WebhookEvent::Reply(reply) => {
+                // A workspace's own secret vouches only for its senders' replies.
+                let workspace = state
                     .store
-                    .set_template_status_from_meta(
-                        scope,
-                        waba_id,
-                        change.template_id.as_deref(),
-                        change.name.as_deref(),
-                        change.language.as_deref(),
-                        status,
-                    )
-                    .await?;
+                    .sender_workspace(reply.phone_number_id.as_deref(), None)
+                    .await?
+                    .filter(|workspace| scope.is_none_or(|scope| scope == *workspace));
+                match workspace {
+                    Some(workspace) => {
+                        // A press on a button marked as opt-out, else a keyword.
+                        let by_button = if reply.button {
+                            state
+                                .store
+                                .record_button_press(
+                                    workspace,
+                                    &reply.from,
+                                    &reply.text,
+                                    reply.context_id.as_deref(),
+                                    None,
+                                )
+                                .await?
+                        } else {
+                            None
+                        };
+                        let by_keyword = match by_button {
+                            Some(_) => None,
+                            None => {
+                                state
+                                    .store
+                                    .record_reply(workspace, &reply.from, &reply.text)
+                                    .await?
+                            }
+                        };
+                        match (by_button, by_keyword) {
+                            (None, None) => outcome.ignored += 1,
+                            _ => outcome.applied += 1,
+                        }
+                    }
+                    None => outcome.unmatched += 1,
+                }
+            }
+            WebhookEvent::Template(event) => {
+                let (result, campaigns) = apply_template_event(&state.store, scope, &event).await?;
                 for campaign in campaigns {
                     state.forget_send_context(campaign);
                 }
-                outcome.applied += 1;
+                match result {
+                    TemplateEventOutcome::Applied => outcome.applied += 1,
+                    TemplateEventOutcome::Unchanged => outcome.ignored += 1,
+                    TemplateEventOutcome::Unmatched => outcome.unmatched += 1,
+                }
             }
         }
     }
@@ -260,7 +303,7 @@ pub struct CreateCloudSender {
               (status = 422, description = "`invalid_input` (names the field)", body = ApiErrorBody)))]
 pub async fn create_sender(
     State(state): State<AppState>,
-    staff: StaffUser,
+    Allowed(staff, _): Allowed<need::ManageSenders>,
     ApiJson(request): ApiJson<CreateCloudSender>,
 ) -> Result<(StatusCode, Json<engage_core::wire::Sender>), ApiError> {
     let id = create_cloud_sender(
@@ -279,7 +322,16 @@ pub async fn create_sender(
     )
     .await?;
     match state.store.sender(staff.workspace_id, id).await? {
-        Some(sender) => Ok((StatusCode::CREATED, Json(sender))),
+        Some(sender) => {
+            let entry = NewAuditEntry::new(AuditAction::SenderCreated)
+                .target(&sender.name)
+                .change(
+                    None,
+                    Some(serde_json::json!({ "name": sender.name, "phone": sender.phone })),
+                );
+            state.store.record_audit(&staff.audit(), &entry).await?;
+            Ok((StatusCode::CREATED, Json(sender)))
+        }
         None => Err(ApiError::Internal(format!("sender {id} vanished"))),
     }
 }
@@ -292,7 +344,7 @@ pub async fn create_sender(
               (status = 502, description = "Meta's error, as `whatsapp_<code>`", body = ApiErrorBody)))]
 pub async fn sync(
     State(state): State<AppState>,
-    staff: StaffUser,
+    Allowed(staff, _): Allowed<need::ManageSenders>,
 ) -> Result<Json<SyncReport>, ApiError> {
     let report = sync_workspace(
         &state.store,
@@ -301,6 +353,9 @@ pub async fn sync(
         staff.workspace_id,
     )
     .await?;
+    let entry = NewAuditEntry::new(AuditAction::TemplatesImported)
+        .change(None, serde_json::to_value(&report).ok());
+    state.store.record_audit(&staff.audit(), &entry).await?;
     Ok(Json(report))
 }
 
@@ -323,7 +378,7 @@ pub struct WebhookSettings {
               (status = 422, description = "`invalid_input` (names the field)", body = ApiErrorBody)))]
 pub async fn set_settings(
     State(state): State<AppState>,
-    staff: StaffUser,
+    Allowed(staff, _): Allowed<need::ManageWhatsapp>,
     ApiJson(request): ApiJson<WebhookSettings>,
 ) -> Result<StatusCode, ApiError> {
     set_webhook_settings(
@@ -334,5 +389,11 @@ pub async fn set_settings(
         &request.verify_token,
     )
     .await?;
+    // The values are secrets: the entry says that they changed, not what they are.
+    let entry = NewAuditEntry::new(AuditAction::WhatsappSettingsChanged).change(
+        None,
+        Some(serde_json::json!({ "app_secret": "changed", "verify_token": "changed" })),
+    );
+    state.store.record_audit(&staff.audit(), &entry).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -32,12 +32,35 @@ pub fn prepare_sqlite_files(database_url: &str) -> Result<(), StoreError> {
             })?;
         }
     }
-    create_private_file(&path).map_err(|source| StoreError::CreateDirectory {
-        path: path.clone(),
-        source,
-    })?;
-    warn_if_readable_by_others(&path);
+    for file in [path.clone(), integration_log_path(&path)] {
+        create_private_file(&file).map_err(|source| StoreError::CreateDirectory {
+            path: file.clone(),
+            source,
+        })?;
+        warn_if_readable_by_others(&file);
+    }
     Ok(())
+}
+
+/// The file of the integration log beside the database at `path` (`engage.db` →
+/// `engage.db.integration-log`): a SQLite database of its own, attached to every connection
+/// as `log`, so that the log's writes take its write lock, never the database's.
+pub fn integration_log_path(path: &Path) -> std::path::PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".integration-log");
+    std::path::PathBuf::from(name)
+}
+
+/// What every connection to `database_url` attaches as `log`: the integration log's file, or
+/// for an in-memory database a shared in-memory one of this process.
+pub fn integration_log_attachment(database_url: &str) -> String {
+    match sqlite_path(database_url) {
+        Some(path) => integration_log_path(&path).to_string_lossy().into_owned(),
+        None => format!(
+            "file:engage-integration-log-{}?mode=memory&cache=shared",
+            uuid::Uuid::new_v4()
+        ),
+    }
 }
 
 /// Creates an empty 0600 file when none exists (SQLite then uses it as a new database).
@@ -125,6 +148,9 @@ mod tests {
             assert_eq!(mode(&companion), 0o600, "{suffix}");
         }
         assert!(readable_by_others(&db).is_empty());
+        let log = db_dir.join("engage.db.integration-log");
+        assert_eq!(mode(&log), 0o600, "the integration log's file too");
+        assert!(readable_by_others(&log).is_empty());
         store.close().await;
     }
 

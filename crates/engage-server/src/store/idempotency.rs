@@ -59,6 +59,36 @@ pub(crate) async fn claim_key(
     })
 }
 
+/// Replaces the answer a key just claimed in `tx` replays (some of its messages were refused
+/// by the frequency cap in the same transaction); `None`: the request wrote nothing and the
+/// key is released, so that the same request can be sent again later.
+pub(crate) async fn settle_key(
+    tx: &mut Tx,
+    key: &NewIdempotencyKey,
+    answer: Option<(u16, String)>,
+) -> Result<(), sqlx::Error> {
+    on_tx!(tx, conn => match answer {
+        Some((status, response)) => sqlx::query(
+            "UPDATE idempotency_keys SET status_code = $1, response = $2
+             WHERE workspace_id = $3 AND key = $4",
+        )
+        .bind(i64::from(status))
+        .bind(response)
+        .bind(key.workspace_id.to_string())
+        .bind(&key.key)
+        .execute(&mut *conn)
+        .await
+        .map(|done| done.rows_affected()),
+        None => sqlx::query("DELETE FROM idempotency_keys WHERE workspace_id = $1 AND key = $2")
+            .bind(key.workspace_id.to_string())
+            .bind(&key.key)
+            .execute(&mut *conn)
+            .await
+            .map(|done| done.rows_affected()),
+    })?;
+    Ok(())
+}
+
 impl Store {
     pub async fn idempotency_record(
         &self,

@@ -3,14 +3,17 @@
 
 use std::collections::BTreeMap;
 
+use engage_core::message_log::MessageFilter;
 use engage_core::wire::{Message, MessageError, MessageStatus, ProviderKind, Template};
 use sqlx::{FromRow, QueryBuilder};
 use uuid::Uuid;
 
+use super::callbacks::StatusChange;
+use super::stats::StatsDelta;
 use super::templates::TemplateRow;
 use super::{
-    enum_str, from_millis, now_ms, on_pool, on_tx, parse_enum, parse_json, parse_uuid, Backend,
-    Store, StoreError, Tx,
+    enum_str, from_millis, millis, now_ms, on_pool, on_tx, parse_enum, parse_json, parse_uuid,
+    Backend, Store, StoreError, Tx,
 };
 
 /// A message to enqueue (status `queued`).
@@ -28,6 +31,11 @@ pub struct NewMessage {
     pub rendered: String,
     pub text: String,
     pub created_at: i64,
+    /// Sent with test credentials: the sandbox delivers it whatever the sender's provider.
+    pub test: bool,
+    /// A staff member's test to their own phone (`test` is set too): it goes out through the
+    /// sender's provider all the same.
+    pub test_send: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -53,6 +61,7 @@ struct MessageRow {
     delivered_at: Option<i64>,
     read_at: Option<i64>,
     failed_at: Option<i64>,
+    test: bool,
 }
 
 impl TryFrom<MessageRow> for MessageRecord {
@@ -81,12 +90,60 @@ impl TryFrom<MessageRow> for MessageRecord {
                 delivered_at: row.delivered_at.map(from_millis),
                 read_at: row.read_at.map(from_millis),
                 failed_at: row.failed_at.map(from_millis),
+                test: row.test,
             },
         })
     }
 }
 
-const COLUMNS: &str = "id, workspace_id, campaign_id, to_phone, status, rendered, text, error_code, error_message, created_at, updated_at, sent_at, delivered_at, read_at, failed_at";
+const COLUMNS: &str = "id, workspace_id, campaign_id, to_phone, status, rendered, text, error_code, error_message, created_at, updated_at, sent_at, delivered_at, read_at, failed_at, test";
+
+/// A message as the CSV export writes it: times in Unix milliseconds, the status and the
+/// variables (a JSON object) as stored.
+#[derive(Debug, Clone, FromRow)]
+pub struct ExportedMessage {
+    pub id: String,
+    pub created_at: i64,
+    pub to_phone: String,
+    pub status: String,
+    pub sent_at: Option<i64>,
+    pub delivered_at: Option<i64>,
+    pub read_at: Option<i64>,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    pub variables: String,
+}
+
+/// ` WHERE` the campaign's messages match `filter` (every value bound). The recipient is a
+/// prefix of the E.164 number (`LIKE`: its digits and `+` are no wildcards).
+fn push_filter<'q, DB>(query: &mut QueryBuilder<'q, DB>, campaign_id: Uuid, filter: &MessageFilter)
+where
+    DB: sqlx::Database,
+    String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    bool: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    query
+        .push(" WHERE campaign_id = ")
+        .push_bind(campaign_id.to_string());
+    if let Some(status) = filter.status {
+        query.push(" AND status = ").push_bind(enum_str(&status));
+    }
+    if let Some(recipient) = &filter.recipient {
+        query
+            .push(" AND to_phone LIKE ")
+            .push_bind(format!("{recipient}%"));
+    }
+    if let Some(from) = filter.from {
+        query.push(" AND created_at >= ").push_bind(millis(from));
+    }
+    if let Some(to) = filter.to {
+        query.push(" AND created_at < ").push_bind(millis(to));
+    }
+    if let Some(test) = filter.test {
+        query.push(" AND test = ").push_bind(test);
+    }
+}
 
 /// A message the worker has leased, with everything its provider needs, read in the claim
 /// itself (no per-message look-ups).
@@ -134,6 +191,10 @@ struct ClaimRow {
     template_status: String,
     template_components: String,
     template_variables: String,
+    template_meta_id: Option<String>,
+    template_unsupported: Option<String>,
+    template_quality: Option<String>,
+    template_last_change: Option<String>,
 }
 
 impl TryFrom<ClaimRow> for ClaimedMessage {
@@ -156,17 +217,27 @@ impl TryFrom<ClaimRow> for ClaimedMessage {
                 status: row.template_status,
                 components: row.template_components,
                 variables: row.template_variables,
+                meta_template_id: row.template_meta_id,
+                unsupported: row.template_unsupported,
+                quality: row.template_quality,
+                last_change: row.template_last_change,
+                opt_out_buttons: None,
             },
         })
     }
 }
 
 /// The claimed messages' columns, joined from `$claimed` (a relation with an `id` column).
-const CLAIM_SELECT: &str = "SELECT m.id, m.sender_id, s.provider, m.to_phone, m.rendered, m.text,
+/// A test-credentials message's provider is the sandbox, whatever its sender's: it never leaves
+/// the server; a staff member's test send goes through the sender's provider.
+const CLAIM_SELECT: &str = "SELECT m.id, m.sender_id,
+       CASE WHEN m.test AND NOT m.test_send THEN 'sandbox' ELSE s.provider END AS provider, m.to_phone, m.rendered, m.text,
        m.attempts, m.variables, t.id AS template_id, t.name AS template_name,
        t.language AS template_language, t.category AS template_category,
        t.status AS template_status, t.components AS template_components,
-       t.variables AS template_variables
+       t.variables AS template_variables, t.meta_template_id AS template_meta_id,
+       t.unsupported AS template_unsupported, t.quality AS template_quality,
+       t.last_change AS template_last_change
      FROM messages m
      JOIN senders s ON s.id = m.sender_id
      JOIN campaigns c ON c.id = m.campaign_id
@@ -206,6 +277,10 @@ pub struct ProviderReport {
     pub status: MessageStatus,
     /// For `failed`: the provider's code and reason.
     pub error: Option<MessageError>,
+    /// When it happened by the provider's clock (ms; WhatsApp's `timestamp`): the time kept
+    /// as the message's delivered / read / failed time. `None`, or a time ahead of this
+    /// server's clock, is taken as now.
+    pub at_ms: Option<i64>,
 }
 
 /// How many reports changed a message, and how many were ignored (unknown message, another
@@ -219,15 +294,24 @@ pub struct ReportsApplied {
 /// Rows per multi-row statement.
 const CHUNK: usize = 100;
 
-/// Inserts new messages (status `queued`).
+/// Inserts new messages (status `queued`), counting the live ones as accepted in `stats`.
 pub(crate) async fn insert_messages(
     tx: &mut Tx,
     messages: &[&NewMessage],
+    stats: &mut StatsDelta,
 ) -> Result<(), sqlx::Error> {
+    for message in messages.iter().filter(|message| !message.test) {
+        stats.event(
+            &message.workspace_id.to_string(),
+            &message.campaign_id.to_string(),
+            MessageStatus::Queued,
+            message.created_at,
+        );
+    }
     for chunk in messages.chunks(CHUNK) {
         on_tx!(&mut *tx, conn => {
             let mut builder = QueryBuilder::new(
-                "INSERT INTO messages (id, workspace_id, campaign_id, sender_id, to_phone, variables, rendered, text, status, next_attempt_at, created_at, updated_at) ",
+                "INSERT INTO messages (id, workspace_id, campaign_id, sender_id, to_phone, variables, rendered, text, status, next_attempt_at, created_at, updated_at, test, test_send) ",
             );
             builder.push_values(chunk, |mut row, message| {
                 row.push_bind(message.id.to_string())
@@ -241,7 +325,9 @@ pub(crate) async fn insert_messages(
                     .push("'queued'")
                     .push_bind(message.created_at)
                     .push_bind(message.created_at)
-                    .push_bind(message.created_at);
+                    .push_bind(message.created_at)
+                    .push_bind(message.test)
+                    .push_bind(message.test_send);
             });
             builder.build().execute(&mut *conn).await?;
         });
@@ -261,26 +347,92 @@ impl Store {
         .transpose()
     }
 
-    /// Messages of a campaign, newest first, strictly older than `before` (a message id).
+    /// The `created_at` of a message of the campaign: where a page of its log continues.
+    pub async fn message_position(
+        &self,
+        campaign_id: Uuid,
+        id: Uuid,
+    ) -> Result<Option<i64>, StoreError> {
+        Ok(on_pool!(self, pool => sqlx::query_scalar::<_, i64>(
+            "SELECT created_at FROM messages WHERE id = $1 AND campaign_id = $2"
+        )
+        .bind(id.to_string())
+        .bind(campaign_id.to_string())
+        .fetch_optional(pool)
+        .await)?)
+    }
+
+    /// Messages of a campaign matching `filter`, newest first (by creation, then id), strictly
+    /// after `before` (`(created_at, id)` of the previous page's last message) in that order.
     pub async fn campaign_messages(
         &self,
         campaign_id: Uuid,
-        before: Option<Uuid>,
+        filter: &MessageFilter,
+        before: Option<(i64, Uuid)>,
         limit: u32,
     ) -> Result<Vec<Message>, StoreError> {
-        on_pool!(self, pool => sqlx::query_as::<_, MessageRow>(&format!(
-            "SELECT {COLUMNS} FROM messages WHERE campaign_id = $1 AND ($2 IS NULL OR id < $3)
-             ORDER BY id DESC LIMIT $4"
-        ))
-        .bind(campaign_id.to_string())
-        .bind(before.map(|id| id.to_string()))
-        .bind(before.map(|id| id.to_string()))
-        .bind(i64::from(limit))
-        .fetch_all(pool)
-        .await)?
+        on_pool!(self, pool => {
+            let mut query = QueryBuilder::new(format!("SELECT {COLUMNS} FROM messages"));
+            push_filter(&mut query, campaign_id, filter);
+            if let Some((created_at, id)) = before {
+                query
+                    .push(" AND (created_at, id) < (")
+                    .push_bind(created_at)
+                    .push(", ")
+                    .push_bind(id.to_string())
+                    .push(")");
+            }
+            query
+                .push(" ORDER BY created_at DESC, id DESC LIMIT ")
+                .push_bind(i64::from(limit));
+            query.build_query_as::<MessageRow>().fetch_all(pool).await
+        })?
         .into_iter()
         .map(|row| MessageRecord::try_from(row).map(|record| record.message))
         .collect()
+    }
+
+    /// How many messages of the campaign match `filter` (an index count: the export's total).
+    pub async fn count_campaign_messages(
+        &self,
+        campaign_id: Uuid,
+        filter: &MessageFilter,
+    ) -> Result<u64, StoreError> {
+        let count: i64 = on_pool!(self, pool => {
+            let mut query = QueryBuilder::new("SELECT COUNT(*) FROM messages");
+            push_filter(&mut query, campaign_id, filter);
+            query.build_query_scalar::<i64>().fetch_one(pool).await
+        })?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    /// One chunk of the CSV export: up to `limit` messages of the campaign matching `filter`,
+    /// oldest first (by creation, then id), strictly after `after` in that order.
+    pub async fn export_messages(
+        &self,
+        campaign_id: Uuid,
+        filter: &MessageFilter,
+        after: Option<&(i64, String)>,
+        limit: u32,
+    ) -> Result<Vec<ExportedMessage>, StoreError> {
+        Ok(on_pool!(self, pool => {
+            let mut query = QueryBuilder::new(
+                "SELECT id, created_at, to_phone, status, sent_at, delivered_at, read_at, error_code, error_message, variables FROM messages",
+            );
+            push_filter(&mut query, campaign_id, filter);
+            if let Some((created_at, id)) = after {
+                query
+                    .push(" AND (created_at, id) > (")
+                    .push_bind(*created_at)
+                    .push(", ")
+                    .push_bind(id.clone())
+                    .push(")");
+            }
+            query
+                .push(" ORDER BY created_at, id LIMIT ")
+                .push_bind(i64::from(limit));
+            query.build_query_as::<ExportedMessage>().fetch_all(pool).await
+        })?)
     }
 
     /// When the next queued message becomes claimable (due, and not leased), if any.
@@ -411,15 +563,15 @@ fn accepted_status(reported: MessageStatus) -> Result<MessageStatus, engage_core
     })
 }
 
-/// A forward move of one message: (from, to, id, provider message id).
-type Advance<'a> = (MessageStatus, MessageStatus, &'a str, Option<&'a str>);
+/// A forward move of one message: (from, to, id, provider message id, when in ms).
+type Advance<'a> = (MessageStatus, MessageStatus, &'a str, Option<&'a str>, i64);
 
 /// Applies the worker's outcomes in the open transaction. Each applies only to a message
 /// still `queued` (a lease taken over by another worker meanwhile leaves it alone).
 pub(crate) async fn apply_outcomes(tx: &mut Tx, outcomes: &[Outcome]) -> Result<(), StoreError> {
     let now = now_ms();
     let mut advances: Vec<Advance<'_>> = Vec::new();
-    let mut failures: Vec<(MessageStatus, &str, &MessageError)> = Vec::new();
+    let mut failures: Vec<Failure<'_>> = Vec::new();
     let mut invalid: Vec<(String, MessageError)> = Vec::new();
     for outcome in outcomes {
         match outcome {
@@ -433,6 +585,7 @@ pub(crate) async fn apply_outcomes(tx: &mut Tx, outcomes: &[Outcome]) -> Result<
                     to,
                     id,
                     Some(provider_message_id.as_str()),
+                    now,
                 )),
                 Err(error) => invalid.push((
                     id.clone(),
@@ -442,7 +595,7 @@ pub(crate) async fn apply_outcomes(tx: &mut Tx, outcomes: &[Outcome]) -> Result<
                     },
                 )),
             },
-            Outcome::Failed { id, error } => failures.push((MessageStatus::Queued, id, error)),
+            Outcome::Failed { id, error } => failures.push((MessageStatus::Queued, id, error, now)),
             Outcome::Retry { id, at_ms, error } | Outcome::Deferred { id, at_ms, error } => {
                 let counted = matches!(outcome, Outcome::Retry { .. });
                 on_tx!(&mut *tx, conn => sqlx::query(
@@ -463,10 +616,13 @@ pub(crate) async fn apply_outcomes(tx: &mut Tx, outcomes: &[Outcome]) -> Result<
         }
     }
     for (id, error) in &invalid {
-        failures.push((MessageStatus::Queued, id, error));
+        failures.push((MessageStatus::Queued, id, error, now));
     }
-    apply_advances(tx, &advances, now).await?;
-    apply_failures(tx, &failures, now).await
+    let mut stats = StatsDelta::default();
+    let mut changes = apply_advances(tx, &advances, &mut stats).await?;
+    changes.extend(apply_failures(tx, &failures, &mut stats).await?);
+    super::callbacks::enqueue_changes(tx, &changes).await?;
+    Ok(stats.write(tx).await?)
 }
 
 /// Applies provider status reports in the open transaction, along engage-core's rules:
@@ -480,6 +636,8 @@ pub(crate) async fn apply_reports(
     use engage_core::MessageStatusExt;
     let now = now_ms();
     let mut result = ReportsApplied::default();
+    let mut changes = Vec::new();
+    let mut stats = StatsDelta::default();
     // (WhatsApp id, message id, status) of each message as the reports are walked: two
     // reports of one message in one batch see each other.
     let mut seen: Vec<(String, String, MessageStatus)> = Vec::new();
@@ -522,84 +680,178 @@ pub(crate) async fn apply_reports(
             entry.2 = report.status;
         }
         result.applied += 1;
+        let at = report.at_ms.map_or(now, |at| at.min(now));
         if report.status == MessageStatus::Failed {
             let error = report.error.clone().unwrap_or(MessageError {
                 code: "provider_failed".into(),
                 message: "the provider reported the message as failed".into(),
             });
-            apply_failures(tx, &[(from, &id, &error)], now).await?;
+            changes.extend(apply_failures(tx, &[(from, &id, &error, at)], &mut stats).await?);
         } else {
-            apply_advances(tx, &[(from, report.status, &id, None)], now).await?;
+            changes.extend(
+                apply_advances(tx, &[(from, report.status, &id, None, at)], &mut stats).await?,
+            );
         }
     }
+    super::callbacks::enqueue_changes(tx, &changes).await?;
+    stats.write(tx).await?;
     Ok(result)
 }
 
-/// Advances of one `from → to`: each message id with its provider message id.
+/// Advances of one `from → to`: each message id with its provider message id and time.
 type AdvanceGroup<'a> = (
     MessageStatus,
     MessageStatus,
-    Vec<(&'a str, Option<&'a str>)>,
+    Vec<(&'a str, Option<&'a str>, i64)>,
 );
 
-/// Moves messages forward, many rows per statement; a message no longer in `from` is left
-/// alone.
-async fn apply_advances(tx: &mut Tx, advances: &[Advance<'_>], now: i64) -> Result<(), StoreError> {
-    let mut groups: Vec<AdvanceGroup<'_>> = Vec::new();
-    for (from, to, id, provider_id) in advances {
-        match groups.iter_mut().find(|(f, t, _)| f == from && t == to) {
-            Some((_, _, rows)) => rows.push((id, *provider_id)),
-            None => groups.push((*from, *to, vec![(id, *provider_id)])),
-        }
+/// A failure of one message: (from, id, error, when in ms).
+type Failure<'a> = (MessageStatus, &'a str, &'a MessageError, i64);
+
+/// The order of the forward statuses (`failed` is not on the chain).
+fn rank(status: MessageStatus) -> u8 {
+    match status {
+        MessageStatus::Queued | MessageStatus::Failed => 0,
+        MessageStatus::Sent => 1,
+        MessageStatus::Delivered => 2,
+        MessageStatus::Read => 3,
     }
-    for (from, to, rows) in &groups {
-        for chunk in rows.chunks(CHUNK) {
-            advance_many(tx, *from, *to, chunk, now).await?;
-        }
-    }
-    Ok(())
 }
 
+/// Moves messages forward, many rows per statement; a message no longer in `from` is left
+/// alone. Counts each status a live message reaches in `stats` (at its time), and returns
+/// the changes of live (not test) messages, for their status callbacks.
+async fn apply_advances(
+    tx: &mut Tx,
+    advances: &[Advance<'_>],
+    stats: &mut StatsDelta,
+) -> Result<Vec<StatusChange>, StoreError> {
+    let mut groups: Vec<AdvanceGroup<'_>> = Vec::new();
+    for (from, to, id, provider_id, at) in advances {
+        match groups.iter_mut().find(|(f, t, _)| f == from && t == to) {
+            Some((_, _, rows)) => rows.push((id, *provider_id, *at)),
+            None => groups.push((*from, *to, vec![(id, *provider_id, *at)])),
+        }
+    }
+    let mut changes = Vec::new();
+    for (from, to, rows) in &groups {
+        for chunk in rows.chunks(CHUNK) {
+            for row in advance_many(tx, *from, *to, chunk).await? {
+                if !row.test {
+                    for (status, at) in [
+                        (MessageStatus::Sent, row.sent_at),
+                        (MessageStatus::Delivered, row.delivered_at),
+                        (MessageStatus::Read, row.read_at),
+                    ] {
+                        if rank(status) > rank(*from) && rank(status) <= rank(*to) {
+                            if let Some(at) = at {
+                                stats.event(&row.workspace_id, &row.campaign_id, status, at);
+                            }
+                        }
+                    }
+                }
+                let at = match to {
+                    MessageStatus::Sent => row.sent_at,
+                    MessageStatus::Delivered => row.delivered_at,
+                    MessageStatus::Read => row.read_at,
+                    _ => None,
+                };
+                let at = at.unwrap_or_else(now_ms);
+                changes.extend(row.change(*to, at, None));
+            }
+        }
+    }
+    Ok(changes)
+}
+
+/// A message whose status a statement changed (`RETURNING`).
+#[derive(FromRow)]
+struct ChangedRow {
+    id: String,
+    workspace_id: String,
+    campaign_id: String,
+    to_phone: String,
+    test: bool,
+    sent_at: Option<i64>,
+    delivered_at: Option<i64>,
+    read_at: Option<i64>,
+}
+
+const CHANGED_COLUMNS: &str = "messages.id, messages.workspace_id, messages.campaign_id, \
+     messages.to_phone, messages.test, messages.sent_at, messages.delivered_at, messages.read_at";
+
+impl ChangedRow {
+    /// The status callback event of this change; none for a test message.
+    fn change(
+        self,
+        status: MessageStatus,
+        now: i64,
+        error: Option<MessageError>,
+    ) -> Option<StatusChange> {
+        if self.test {
+            return None;
+        }
+        let campaign_id = Uuid::parse_str(&self.campaign_id).ok()?;
+        Some(StatusChange {
+            event: engage_core::callback::CallbackEvent::status_change(
+                self.id,
+                campaign_id,
+                self.to_phone,
+                status,
+                from_millis(now),
+                error,
+            ),
+            workspace_id: self.workspace_id,
+            campaign_id: self.campaign_id,
+        })
+    }
+}
+
+/// Marks messages failed (each only while still in its `from`), counting the live ones in
+/// `stats` with their code.
 async fn apply_failures(
     tx: &mut Tx,
-    failures: &[(MessageStatus, &str, &MessageError)],
-    now: i64,
-) -> Result<(), StoreError> {
-    for (from, id, error) in failures {
-        on_tx!(&mut *tx, conn => sqlx::query(
+    failures: &[Failure<'_>],
+    stats: &mut StatsDelta,
+) -> Result<Vec<StatusChange>, StoreError> {
+    let now = now_ms();
+    let mut changes = Vec::new();
+    for (from, id, error, at) in failures {
+        let changed = on_tx!(&mut *tx, conn => sqlx::query_as::<_, ChangedRow>(&format!(
             "UPDATE messages SET status = 'failed', failed_at = $1, error_code = $2, error_message = $3,
                lease_until = NULL, lease_owner = NULL, updated_at = $4
-             WHERE id = $5 AND status = $6",
-        )
-        .bind(now)
+             WHERE id = $5 AND status = $6 RETURNING {CHANGED_COLUMNS}",
+        ))
+        .bind(*at)
         .bind(&error.code)
         .bind(&error.message)
         .bind(now)
         .bind(*id)
         .bind(enum_str(from))
-        .execute(&mut *conn)
-        .await.map(|done| done.rows_affected()))?;
+        .fetch_optional(&mut *conn)
+        .await)?;
+        if let Some(row) = &changed {
+            if !row.test {
+                stats.failure(&row.workspace_id, &row.campaign_id, &error.code, *at);
+            }
+        }
+        changes.extend(
+            changed.and_then(|row| row.change(MessageStatus::Failed, *at, Some((*error).clone()))),
+        );
     }
-    Ok(())
+    Ok(changes)
 }
 
-/// Moves the messages `rows` (id, provider message id) from `from` to `to` in one statement.
+/// Moves the messages `rows` (id, provider message id, time) from `from` to `to` in one
+/// statement; each status reached gets the row's time unless it already had one.
 async fn advance_many(
     tx: &mut Tx,
     from: MessageStatus,
     to: MessageStatus,
-    rows: &[(&str, Option<&str>)],
-    now: i64,
-) -> Result<(), sqlx::Error> {
-    let reached = |status: MessageStatus| {
-        let rank = |s: MessageStatus| match s {
-            MessageStatus::Queued | MessageStatus::Failed => 0,
-            MessageStatus::Sent => 1,
-            MessageStatus::Delivered => 2,
-            MessageStatus::Read => 3,
-        };
-        rank(to) >= rank(status)
-    };
+    rows: &[(&str, Option<&str>, i64)],
+) -> Result<Vec<ChangedRow>, sqlx::Error> {
+    let now = now_ms();
+    let reached = |status: MessageStatus| rank(to) >= rank(status);
     on_tx!(tx, conn => {
         let mut builder = QueryBuilder::new("UPDATE messages SET status = ");
         builder.push_bind(enum_str(&to));
@@ -609,10 +861,7 @@ async fn advance_many(
             ("read_at", MessageStatus::Read),
         ] {
             if reached(status) {
-                builder
-                    .push(format_args!(", {column} = COALESCE({column}, "))
-                    .push_bind(now)
-                    .push(")");
+                builder.push(format_args!(", {column} = COALESCE({column}, v.column3)"));
             }
         }
         builder
@@ -623,14 +872,15 @@ async fn advance_many(
             )
             .push_bind(now)
             .push(" FROM (");
-        builder.push_values(rows, |mut row, (id, provider_id)| {
-            row.push_bind(*id).push_bind(*provider_id);
+        builder.push_values(rows, |mut row, (id, provider_id, at)| {
+            row.push_bind(*id).push_bind(*provider_id).push_bind(*at);
         });
         builder
             .push(") AS v WHERE messages.id = v.column1 AND messages.status = ")
-            .push_bind(enum_str(&from));
-        builder.build().execute(&mut *conn).await?;
-        Ok(())
+            .push_bind(enum_str(&from))
+            .push(" RETURNING ")
+            .push(CHANGED_COLUMNS);
+        builder.build_query_as::<ChangedRow>().fetch_all(&mut *conn).await
     })
 }
 

@@ -167,7 +167,11 @@ mod tests {
             include_str!("../demo/templates.json"),
         )
         .await
-        .unwrap();
+        .unwrap()
+        .imported
+        .into_iter()
+        .map(|t| t.id)
+        .collect::<Vec<_>>();
         // Rows as the old key function stored them: the soft hyphen and the zero-width
         // space were part of the key, so all three were accepted.
         let mut ids = Vec::new();
@@ -178,14 +182,18 @@ mod tests {
         ] {
             ids.push(
                 store
-                    .create_campaign(NewCampaign {
-                        workspace_id: workspace,
-                        name,
-                        name_key: old_key,
-                        campaign_type: engage_core::wire::CampaignType::Recurrent,
-                        sender_id: sender,
-                        template_id: templates[0],
-                    })
+                    .create_campaign(
+                        NewCampaign {
+                            workspace_id: workspace,
+                            name,
+                            name_key: old_key,
+                            campaign_type: engage_core::wire::CampaignType::Recurrent,
+                            sender_id: sender,
+                            template_id: templates[0],
+                            frequency_cap: None,
+                        },
+                        &crate::store::AuditContext::system(workspace, "test"),
+                    )
                     .await
                     .unwrap(),
             );

@@ -93,6 +93,9 @@ impl Store {
         self.check_schema_not_newer().await?;
         let (before, after) = match &self.pool {
             Pool::Sqlite(pool) => {
+                // Through the integration log's pool where there is one: the main file with
+                // the log's attached (migration 0015 moves the log's rows there).
+                let pool = self.sqlite_log.as_ref().unwrap_or(pool);
                 let before = self.applied_versions().await?;
                 // On a connection, not through `Acquire`: sqlx's `Acquire` for a pool is not
                 // `Send` for every lifetime, which the desktop app's command futures need.
@@ -214,15 +217,64 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_upgrade_moves_the_logged_requests_into_the_integration_logs_own_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("engage.db").display());
+        // A database of the release before: migrated up to 0014, one request in its log.
+        {
+            use sqlx::Connection as _;
+            let before = Migrator {
+                migrations: SQLITE.iter().filter(|m| m.version <= 14).cloned().collect(),
+                ..Migrator::DEFAULT
+            };
+            let mut conn = sqlx::SqliteConnection::connect(&format!("{url}?mode=rwc"))
+                .await
+                .unwrap();
+            before.run_direct(&mut conn).await.unwrap();
+            sqlx::query(
+                "INSERT INTO integration_calls (id, workspace_id, campaign_id, at, kind, status,
+                    refused, accepted, test) VALUES ('r1', 'w', 'c', 1, 'send', 202, 0, 1, 0)",
+            )
+            .execute(&mut conn)
+            .await
+            .unwrap();
+            conn.close().await.unwrap();
+        }
+        let store = Store::connect(&url).await.unwrap();
+        let count = |sql: &'static str| {
+            let pool = store.sqlite_log.clone().unwrap();
+            async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(&pool).await }
+        };
+        assert_eq!(
+            count("SELECT COUNT(*) FROM log.integration_calls WHERE id = 'r1'")
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            count("SELECT COUNT(*) FROM main.sqlite_master WHERE name = 'integration_calls'")
+                .await
+                .unwrap(),
+            0,
+            "the table left the database's file"
+        );
+        store.close().await;
+    }
+
+    #[tokio::test]
     async fn migrating_twice_applies_nothing_the_second_time() {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
         let store = Store::open(&url).await.unwrap();
         let first = store.migrate().await.unwrap();
+        // Every migration the binary carries, once each, up to its newest (numbers are
+        // assigned per branch, so there may be gaps).
+        assert!(first.applied.windows(2).all(|pair| pair[0] < pair[1]));
         assert_eq!(
-            first.applied.len() as i64,
-            binary_schema_version(Backend::Sqlite)
+            first.applied.last().copied(),
+            Some(binary_schema_version(Backend::Sqlite))
         );
+        assert_eq!(first.version, binary_schema_version(Backend::Sqlite));
         let second = store.migrate().await.unwrap();
         assert!(second.applied.is_empty());
         assert_eq!(second.version, first.version);

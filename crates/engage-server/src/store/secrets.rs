@@ -12,11 +12,13 @@ use serde::Serialize;
 use super::{on_tx, Store, StoreError};
 
 /// Every column that holds a secret sealed with the server's key: `(table, column)`.
-pub const SEALED_COLUMNS: [(&str, &str); 4] = [
+pub const SEALED_COLUMNS: [(&str, &str); 5] = [
     ("api_clients", "secret_encrypted"),
     ("senders", "access_token_encrypted"),
     ("whatsapp_settings", "app_secret_encrypted"),
     ("whatsapp_settings", "verify_token_encrypted"),
+    // status callback signing secrets (issue 11)
+    ("callback_endpoints", "secret_encrypted"),
 ];
 
 /// What to do with one sealed value.

@@ -10,7 +10,11 @@
 use sqlx::FromRow;
 use uuid::Uuid;
 
-use super::{now_ms, on_pool, on_tx, parse_uuid, Store, StoreError, Tx};
+use engage_core::Role;
+
+use super::audit::{record_in, AuditContext, NewAuditEntry};
+use super::team::SessionOrigin;
+use super::{now_ms, on_pool, on_tx, parse_enum, parse_uuid, Store, StoreError, Tx};
 
 /// A live staff access token: who it belongs to and its session (none for tokens issued
 /// before sessions existed).
@@ -20,6 +24,10 @@ pub struct StaffToken {
     pub user_id: Uuid,
     pub session_id: Option<Uuid>,
     pub expires_at: i64,
+    pub email: String,
+    pub role: Role,
+    /// When the session was last used (Unix ms; `None` before it was recorded).
+    pub last_used_at: Option<i64>,
 }
 
 /// The outcome of presenting a refresh token.
@@ -42,6 +50,9 @@ struct StaffTokenRow {
     user_id: Option<String>,
     session_id: Option<String>,
     expires_at: i64,
+    email: String,
+    role: String,
+    last_used_at: Option<i64>,
 }
 
 #[derive(FromRow)]
@@ -109,56 +120,72 @@ async fn revoke_session_in(
     Ok(())
 }
 
+/// Starts a session inside `tx`: the session row and its first access and refresh tokens.
+pub(crate) async fn start_session_in(
+    tx: &mut Tx,
+    workspace_id: Uuid,
+    user_id: Uuid,
+    origin: &SessionOrigin,
+    access: NewToken<'_>,
+    refresh: NewToken<'_>,
+) -> Result<Uuid, StoreError> {
+    let now = now_ms();
+    let session_id = Uuid::now_v7();
+    let (session, workspace, user) = (
+        session_id.to_string(),
+        workspace_id.to_string(),
+        user_id.to_string(),
+    );
+    on_tx!(tx, conn => sqlx::query(
+        "INSERT INTO sessions (id, workspace_id, user_id, created_at, refreshed_at, expires_at, device, address, last_used_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(&session)
+    .bind(&workspace)
+    .bind(&user)
+    .bind(now)
+    .bind(now)
+    .bind(refresh.1)
+    .bind(&origin.device)
+    .bind(origin.address.as_deref())
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .map(|done| done.rows_affected()))?;
+    insert_session_token(tx, access, "staff_access", &workspace, &user, &session, now).await?;
+    insert_session_token(
+        tx,
+        refresh,
+        "staff_refresh",
+        &workspace,
+        &user,
+        &session,
+        now,
+    )
+    .await?;
+    Ok(session_id)
+}
+
 impl Store {
-    /// Starts a session for a signed-in user with its first access and refresh tokens.
+    /// Starts a session for a signed-in user with its first access and refresh tokens, and
+    /// records the sign-in (`context`, `entry`) in the same transaction.
     pub async fn start_session(
         &self,
-        workspace_id: Uuid,
+        context: &AuditContext,
+        entry: &NewAuditEntry,
         user_id: Uuid,
+        origin: &SessionOrigin,
         access: NewToken<'_>,
         refresh: NewToken<'_>,
     ) -> Result<Uuid, StoreError> {
-        let now = now_ms();
-        let session_id = Uuid::now_v7();
-        let (session, workspace, user) = (
-            session_id.to_string(),
-            workspace_id.to_string(),
-            user_id.to_string(),
-        );
+        let workspace_id = context.workspace_id.ok_or(StoreError::Corrupt {
+            what: "audit context",
+            detail: "a session needs a workspace".into(),
+        })?;
         let mut tx = self.begin().await?;
-        on_tx!(&mut tx, conn => sqlx::query(
-            "INSERT INTO sessions (id, workspace_id, user_id, created_at, refreshed_at, expires_at)
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(&session)
-        .bind(&workspace)
-        .bind(&user)
-        .bind(now)
-        .bind(now)
-        .bind(refresh.1)
-        .execute(&mut *conn)
-        .await
-        .map(|done| done.rows_affected()))?;
-        insert_session_token(
-            &mut tx,
-            access,
-            "staff_access",
-            &workspace,
-            &user,
-            &session,
-            now,
-        )
-        .await?;
-        insert_session_token(
-            &mut tx,
-            refresh,
-            "staff_refresh",
-            &workspace,
-            &user,
-            &session,
-            now,
-        )
-        .await?;
+        let session_id =
+            start_session_in(&mut tx, workspace_id, user_id, origin, access, refresh).await?;
+        record_in(&mut tx, context, entry).await?;
         tx.commit().await?;
         Ok(session_id)
     }
@@ -170,11 +197,12 @@ impl Store {
         token_hash: &[u8; 32],
     ) -> Result<Option<StaffToken>, StoreError> {
         let row = on_pool!(self, pool => sqlx::query_as::<_, StaffTokenRow>(
-            "SELECT t.workspace_id, t.user_id, t.session_id, t.expires_at
-             FROM tokens t LEFT JOIN sessions s ON s.id = t.session_id
+            "SELECT t.workspace_id, t.user_id, t.session_id, t.expires_at, u.email, u.role, s.last_used_at
+             FROM tokens t JOIN users u ON u.id = t.user_id LEFT JOIN sessions s ON s.id = t.session_id
              WHERE t.token_hash = $1 AND t.kind = 'staff_access'
                AND t.revoked_at IS NULL AND t.expires_at > $2
-               AND (t.session_id IS NULL OR s.revoked_at IS NULL)",
+               AND (t.session_id IS NULL OR s.revoked_at IS NULL)
+               AND u.deactivated_at IS NULL",
         )
         .bind(token_hash.as_slice())
         .bind(now_ms())
@@ -191,6 +219,9 @@ impl Store {
             user_id: parse_uuid("user id", &user_id)?,
             session_id: parse_session(row.session_id.as_deref())?,
             expires_at: row.expires_at,
+            email: row.email,
+            role: parse_enum("role", &row.role)?,
+            last_used_at: row.last_used_at,
         }))
     }
 
@@ -378,10 +409,24 @@ mod tests {
         let store = Store::connect(&url).await.unwrap();
         let workspace_id = store.create_workspace("W").await.unwrap();
         let user_id = store
-            .create_user(workspace_id, "a@b.c", "hash")
+            .create_user(workspace_id, "a@b.c", "hash", engage_core::Role::Admin)
             .await
             .unwrap();
         (dir, store, workspace_id, user_id)
+    }
+
+    fn context(workspace_id: Uuid) -> AuditContext {
+        AuditContext {
+            workspace_id: Some(workspace_id),
+            actor: crate::store::audit::Actor::Anonymous {
+                email: "a@b.c".into(),
+            },
+            address: None,
+        }
+    }
+
+    fn signed_in() -> NewAuditEntry {
+        NewAuditEntry::new(engage_core::AuditAction::SignedIn)
     }
 
     fn pair() -> ([u8; 32], [u8; 32]) {
@@ -401,7 +446,14 @@ mod tests {
         let (_dir, store, workspace, user) = store_with_user().await;
         let (access1, refresh1) = pair();
         let session = store
-            .start_session(workspace, user, (&access1, later()), (&refresh1, later()))
+            .start_session(
+                &context(workspace),
+                &signed_in(),
+                user,
+                &SessionOrigin::default(),
+                (&access1, later()),
+                (&refresh1, later()),
+            )
             .await
             .unwrap();
         let (access2, refresh2) = pair();
@@ -449,12 +501,26 @@ mod tests {
         let (_dir, store, workspace, user) = store_with_user().await;
         let (access1, refresh1) = pair();
         let first = store
-            .start_session(workspace, user, (&access1, later()), (&refresh1, later()))
+            .start_session(
+                &context(workspace),
+                &signed_in(),
+                user,
+                &SessionOrigin::default(),
+                (&access1, later()),
+                (&refresh1, later()),
+            )
             .await
             .unwrap();
         let (access2, refresh2) = pair();
         store
-            .start_session(workspace, user, (&access2, later()), (&refresh2, later()))
+            .start_session(
+                &context(workspace),
+                &signed_in(),
+                user,
+                &SessionOrigin::default(),
+                (&access2, later()),
+                (&refresh2, later()),
+            )
             .await
             .unwrap();
         store.end_session(first, user).await.unwrap();
@@ -522,8 +588,10 @@ mod tests {
         let (access, refresh) = pair();
         store
             .start_session(
-                workspace,
+                &context(workspace),
+                &signed_in(),
                 user,
+                &SessionOrigin::default(),
                 (&access, later()),
                 (&refresh, now_ms() - 1),
             )

@@ -257,7 +257,7 @@ mod tests {
         let store = Store::connect(&url).await.unwrap();
         let workspace_id = store.create_workspace("W").await.unwrap();
         let user_id = store
-            .create_user(workspace_id, "a@b.c", "hash")
+            .create_user(workspace_id, "a@b.c", "hash", engage_core::Role::Admin)
             .await
             .unwrap();
         (

@@ -1,7 +1,9 @@
 use sqlx::FromRow;
 use uuid::Uuid;
 
-use super::{now_ms, on_pool, parse_uuid, unique_or, Store, StoreError};
+use engage_core::Role;
+
+use super::{enum_str, now_ms, on_pool, parse_enum, parse_uuid, unique_or, Store, StoreError};
 
 #[derive(Debug, Clone)]
 pub struct UserRecord {
@@ -9,6 +11,9 @@ pub struct UserRecord {
     pub workspace_id: Uuid,
     pub email: String,
     pub password_hash: String,
+    pub role: Role,
+    /// `false` once deactivated by an admin.
+    pub active: bool,
 }
 
 #[derive(FromRow)]
@@ -17,6 +22,8 @@ struct UserRow {
     workspace_id: String,
     email: String,
     password_hash: String,
+    role: String,
+    deactivated_at: Option<i64>,
 }
 
 impl TryFrom<UserRow> for UserRecord {
@@ -27,6 +34,8 @@ impl TryFrom<UserRow> for UserRecord {
             workspace_id: parse_uuid("workspace id", &row.workspace_id)?,
             email: row.email,
             password_hash: row.password_hash,
+            role: parse_enum("role", &row.role)?,
+            active: row.deactivated_at.is_none(),
         })
     }
 }
@@ -38,16 +47,18 @@ impl Store {
         workspace_id: Uuid,
         email: &str,
         password_hash: &str,
+        role: Role,
     ) -> Result<Uuid, StoreError> {
         let id = Uuid::now_v7();
         on_pool!(self, pool => sqlx::query(
-            "INSERT INTO users (id, workspace_id, email, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO users (id, workspace_id, email, password_hash, created_at, role) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(id.to_string())
         .bind(workspace_id.to_string())
         .bind(email)
         .bind(password_hash)
         .bind(now_ms())
+        .bind(enum_str(&role))
         .execute(pool)
         .await.map(|done| done.rows_affected()))
         .map_err(|error| unique_or(error, StoreError::EmailTaken))?;
@@ -56,7 +67,7 @@ impl Store {
 
     pub async fn user_by_email(&self, email: &str) -> Result<Option<UserRecord>, StoreError> {
         on_pool!(self, pool => sqlx::query_as::<_, UserRow>(
-            "SELECT id, workspace_id, email, password_hash FROM users WHERE email = $1",
+            "SELECT id, workspace_id, email, password_hash, role, deactivated_at FROM users WHERE email = $1",
         )
         .bind(email)
         .fetch_optional(pool)
@@ -67,7 +78,7 @@ impl Store {
 
     pub async fn user_by_id(&self, id: Uuid) -> Result<Option<UserRecord>, StoreError> {
         on_pool!(self, pool => sqlx::query_as::<_, UserRow>(
-            "SELECT id, workspace_id, email, password_hash FROM users WHERE id = $1",
+            "SELECT id, workspace_id, email, password_hash, role, deactivated_at FROM users WHERE id = $1",
         )
         .bind(id.to_string())
         .fetch_optional(pool)

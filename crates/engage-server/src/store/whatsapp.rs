@@ -1,7 +1,7 @@
 //! Storage of the whatsapp_cloud provider: the Cloud API identity of senders (access token
-//! sealed with the secret key), webhook settings, template status changes and sync.
+//! sealed with the secret key), webhook settings and sync.
 
-use engage_core::wire::{ProviderKind, SenderStatus, TemplateStatus};
+use engage_core::wire::{ProviderKind, SenderStatus};
 use sqlx::FromRow;
 use uuid::Uuid;
 
@@ -169,51 +169,6 @@ impl Store {
             .await)?)
     }
 
-    /// Sets the status of the templates a `message_template_status_update` names: by Meta's
-    /// id, else by name and language, in the workspaces whose senders belong to `waba_id`.
-    /// Returns the campaigns using them (their cached send contexts are stale).
-    pub async fn set_template_status_from_meta(
-        &self,
-        only_workspace: Option<Uuid>,
-        waba_id: &str,
-        meta_template_id: Option<&str>,
-        name: Option<&str>,
-        language: Option<&str>,
-        status: TemplateStatus,
-    ) -> Result<Vec<Uuid>, StoreError> {
-        let ids = on_pool!(self, pool => sqlx::query_scalar::<_, String>(
-            "UPDATE templates SET status = $1, updated_at = $2
-             WHERE workspace_id IN (SELECT workspace_id FROM senders WHERE waba_id = $3)
-               AND ($4 IS NULL OR workspace_id = $5)
-               AND (($6 IS NOT NULL AND meta_template_id = $7)
-                    OR (meta_template_id IS NULL OR $8 IS NULL) AND name = $9 AND language = $10)
-             RETURNING id",
-        )
-        .bind(enum_str(&status))
-        .bind(now_ms())
-        .bind(waba_id)
-        .bind(only_workspace.map(|w| w.to_string()))
-        .bind(only_workspace.map(|w| w.to_string()))
-        .bind(meta_template_id)
-        .bind(meta_template_id)
-        .bind(meta_template_id)
-        .bind(name)
-        .bind(language)
-        .fetch_all(pool)
-        .await)?;
-        let mut campaigns = Vec::new();
-        for id in ids {
-            for campaign in on_pool!(self, pool => sqlx::query_scalar::<_, String>("SELECT id FROM campaigns WHERE template_id = $1")
-                    .bind(&id)
-                    .fetch_all(pool)
-                    .await)?
-            {
-                campaigns.push(parse_uuid("campaign id", &campaign)?);
-            }
-        }
-        Ok(campaigns)
-    }
-
     /// Records Meta's id of a synced template.
     pub async fn set_meta_template_id(
         &self,
@@ -226,24 +181,6 @@ impl Store {
             .execute(pool)
             .await.map(|done| done.rows_affected()))?;
         Ok(())
-    }
-
-    /// Whether the workspace has a template with this name and language.
-    pub async fn template_exists(
-        &self,
-        workspace_id: Uuid,
-        name: &str,
-        language: &str,
-    ) -> Result<bool, StoreError> {
-        Ok(on_pool!(self, pool => sqlx::query_scalar::<_, i64>(
-            "SELECT COUNT(*) FROM templates WHERE workspace_id = $1 AND name = $2 AND language = $3",
-        )
-        .bind(workspace_id.to_string())
-        .bind(name)
-        .bind(language)
-        .fetch_one(pool)
-        .await)?
-            > 0)
     }
 
     /// Disables the workspace's synced templates (those with a Meta id) that the last sync

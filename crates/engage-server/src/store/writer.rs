@@ -16,7 +16,13 @@ use tokio::sync::{mpsc, oneshot, Notify};
 
 use uuid::Uuid;
 
-use super::idempotency::{claim_key, IdempotencyRecord, NewIdempotencyKey};
+use std::collections::BTreeMap;
+
+use engage_core::frequency_cap::FrequencyCapExt;
+use engage_core::wire::FrequencyCap;
+
+use super::frequency_cap::{lock_sends, store_sends, CapKey};
+use super::idempotency::{claim_key, settle_key, IdempotencyRecord, NewIdempotencyKey};
 use super::messages::{
     apply_outcomes, apply_reports, claim_due, insert_messages, release_leases, ClaimedMessage,
     NewMessage, Outcome, ProviderReport, ReportsApplied,
@@ -34,12 +40,43 @@ pub struct WriteRequest {
     pub messages: Vec<NewMessage>,
     /// When the request carried an `Idempotency-Key`: inserted in the same transaction.
     pub idempotency: Option<NewIdempotencyKey>,
+    /// The campaign's frequency cap, applied to the messages that are not staff test sends
+    /// in the commit's transaction (see [`CapAnswer`] for the key's answer).
+    pub cap: Option<CapRule>,
+}
+
+/// A frequency cap to apply to a request, and how to answer it once some of its messages are
+/// refused.
+#[derive(Clone)]
+pub struct CapRule {
+    pub cap: FrequencyCap,
+    /// The answer the request's `Idempotency-Key` replays when some messages were refused:
+    /// `(status, body)`, or `None` to write nothing and release the key (a one-recipient
+    /// send refused as a whole).
+    pub answer: CapAnswer,
+}
+
+/// See [`CapRule::answer`].
+pub type CapAnswer = Arc<dyn Fn(&[Capped]) -> Option<(u16, String)> + Send + Sync>;
+
+impl std::fmt::Debug for CapRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CapRule").field("cap", &self.cap).finish()
+    }
+}
+
+/// A message the frequency cap refused: nothing was written for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capped {
+    pub id: Uuid,
+    /// When a send to this recipient would next be allowed (ms).
+    pub retry_at: i64,
 }
 
 #[derive(Debug)]
 pub enum WriteOutcome {
-    /// The messages (and key) are committed.
-    Committed,
+    /// The messages (and key) are committed, except those the frequency cap refused.
+    Committed { capped: Vec<Capped> },
     /// The key already existed: nothing was written; this is the first request's record.
     KeyExists(IdempotencyRecord),
 }
@@ -81,6 +118,20 @@ pub struct MessageWriter {
     sender: mpsc::Sender<Job>,
 }
 
+/// A handle that does not keep the writer running (the sandbox's later reports: a writer
+/// stopping meanwhile simply drops them).
+#[derive(Clone)]
+pub struct WeakMessageWriter {
+    sender: mpsc::WeakSender<Job>,
+}
+
+impl WeakMessageWriter {
+    /// The writer, while it still runs.
+    pub fn upgrade(&self) -> Option<MessageWriter> {
+        self.sender.upgrade().map(|sender| MessageWriter { sender })
+    }
+}
+
 impl MessageWriter {
     /// Spawns the writer task of the instance `owner` (its leases carry that name). It stops
     /// when every handle is dropped, after committing what was already submitted.
@@ -93,6 +144,12 @@ impl MessageWriter {
         let (sender, receiver) = mpsc::channel(CHANNEL_CAPACITY);
         let handle = tokio::spawn(run(store, owner, receiver, committed));
         (MessageWriter { sender }, handle)
+    }
+
+    pub fn downgrade(&self) -> WeakMessageWriter {
+        WeakMessageWriter {
+            sender: self.sender.downgrade(),
+        }
     }
 
     async fn submit<T>(&self, job: impl FnOnce(Reply<T>) -> Job) -> Result<T, StoreError> {
@@ -297,27 +354,70 @@ async fn commit_sends(store: &Store, mut jobs: Vec<SendJob>) {
 
 async fn commit_group(store: &Store, jobs: &[SendJob]) -> Result<Vec<WriteOutcome>, StoreError> {
     let mut tx = store.begin().await?;
-    let mut outcomes = Vec::with_capacity(jobs.len());
-    // Requests without an Idempotency-Key share multi-row INSERTs; keyed requests claim
-    // their key first and write only when it is new.
-    let mut unkeyed: Vec<&NewMessage> = Vec::new();
+    // Keyed requests claim their key first and write only when it is new.
+    let mut writes = Vec::with_capacity(jobs.len());
     for job in jobs {
-        match &job.request.idempotency {
-            Some(key) => match claim_key(&mut tx, key).await? {
-                Some(existing) => outcomes.push(WriteOutcome::KeyExists(existing)),
-                None => {
-                    let messages: Vec<&NewMessage> = job.request.messages.iter().collect();
-                    insert_messages(&mut tx, &messages).await?;
-                    outcomes.push(WriteOutcome::Committed);
-                }
-            },
-            None => {
-                unkeyed.extend(job.request.messages.iter());
-                outcomes.push(WriteOutcome::Committed);
-            }
+        let existing = match &job.request.idempotency {
+            Some(key) => claim_key(&mut tx, key).await?,
+            None => None,
+        };
+        writes.push(existing);
+    }
+    // The frequency cap: lock each capped recipient's row (in key order, the same in every
+    // instance's writer) and decide the messages in request order, counting those of this
+    // group as they are accepted.
+    let mut windows: BTreeMap<CapKey, Vec<i64>> = BTreeMap::new();
+    for (job, existing) in jobs.iter().zip(&writes) {
+        if existing.is_some() || job.request.cap.is_none() {
+            continue;
+        }
+        for message in job.request.messages.iter().filter(|m| !m.test_send) {
+            windows.entry(cap_key(message)).or_default();
         }
     }
-    insert_messages(&mut tx, &unkeyed).await?;
+    for (key, sends) in windows.iter_mut() {
+        *sends = lock_sends(&mut tx, key).await?;
+    }
+    let mut outcomes = Vec::with_capacity(jobs.len());
+    // Requests share multi-row INSERTs.
+    let mut accepted: Vec<&NewMessage> = Vec::new();
+    for (job, existing) in jobs.iter().zip(writes) {
+        if let Some(existing) = existing {
+            outcomes.push(WriteOutcome::KeyExists(existing));
+            continue;
+        }
+        let mut capped = Vec::new();
+        for message in &job.request.messages {
+            if let (Some(rule), false) = (&job.request.cap, message.test_send) {
+                let sends = windows.entry(cap_key(message)).or_default();
+                if let Some(retry_at) = rule.cap.next_allowed(sends, message.created_at) {
+                    capped.push(Capped {
+                        id: message.id,
+                        retry_at,
+                    });
+                    continue;
+                }
+                sends.push(message.created_at);
+            }
+            accepted.push(message);
+        }
+        if let (false, Some(rule), Some(key)) = (
+            capped.is_empty(),
+            &job.request.cap,
+            &job.request.idempotency,
+        ) {
+            settle_key(&mut tx, key, (rule.answer)(&capped)).await?;
+        }
+        outcomes.push(WriteOutcome::Committed { capped });
+    }
+    let now = super::now_ms();
+    for (key, sends) in &windows {
+        store_sends(&mut tx, key, sends, now).await?;
+    }
+    let mut stats = super::stats::StatsDelta::default();
+    insert_messages(&mut tx, &accepted, &mut stats).await?;
+    // The counters last, in key order (see `stats`).
+    stats.write(&mut tx).await?;
     if let super::Tx::Postgres(pg) = &mut tx {
         // Delivered with the commit: idle workers of every instance claim at once.
         sqlx::query("SELECT pg_notify($1, '')")
@@ -327,6 +427,14 @@ async fn commit_group(store: &Store, jobs: &[SendJob]) -> Result<Vec<WriteOutcom
     }
     tx.commit().await?;
     Ok(outcomes)
+}
+
+fn cap_key(message: &NewMessage) -> CapKey {
+    (
+        message.campaign_id.to_string(),
+        message.to.clone(),
+        message.test,
+    )
 }
 
 #[cfg(test)]
@@ -378,18 +486,25 @@ mod tests {
                 status: template.status,
                 components: &template.components,
                 variables: &template.variables,
+                meta_id: None,
+                unsupported: None,
+                last_change: None,
             })
             .await
             .unwrap();
         let campaign_id = store
-            .create_campaign(NewCampaign {
-                workspace_id,
-                name: "C",
-                name_key: "c",
-                campaign_type: CampaignType::Recurrent,
-                sender_id,
-                template_id,
-            })
+            .create_campaign(
+                NewCampaign {
+                    workspace_id,
+                    name: "C",
+                    name_key: "c",
+                    campaign_type: CampaignType::Recurrent,
+                    sender_id,
+                    template_id,
+                    frequency_cap: None,
+                },
+                &crate::store::AuditContext::system(workspace_id, "test"),
+            )
             .await
             .unwrap();
         let (writer, _task) =
@@ -406,6 +521,14 @@ mod tests {
 
     impl Fixture {
         async fn enqueue(&self, n: usize) -> Vec<Uuid> {
+            self.enqueue_with(n, false).await
+        }
+
+        async fn enqueue_with(&self, n: usize, test: bool) -> Vec<Uuid> {
+            self.enqueue_kind(n, test, false).await
+        }
+
+        async fn enqueue_kind(&self, n: usize, test: bool, test_send: bool) -> Vec<Uuid> {
             let messages: Vec<NewMessage> = (0..n)
                 .map(|i| NewMessage {
                     id: Uuid::now_v7(),
@@ -418,6 +541,8 @@ mod tests {
                         .into(),
                     text: "Olá Ana".into(),
                     created_at: now_ms(),
+                    test,
+                    test_send,
                 })
                 .collect();
             let ids = messages.iter().map(|m| m.id).collect();
@@ -425,6 +550,7 @@ mod tests {
                 .write(WriteRequest {
                     messages,
                     idempotency: None,
+                    cap: None,
                 })
                 .await
                 .unwrap();
@@ -525,6 +651,7 @@ mod tests {
             provider_message_id: "wamid.1".into(),
             status,
             error: None,
+            at_ms: None,
         };
         let applied = f
             .writer
@@ -537,6 +664,7 @@ mod tests {
                         provider_message_id: "wamid.unknown".into(),
                         status: MessageStatus::Delivered,
                         error: None,
+                        at_ms: None,
                     },
                 ],
             )
@@ -556,6 +684,103 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(other_workspace.ignored, 1);
+    }
+
+    #[tokio::test]
+    async fn counters_follow_live_messages_at_their_times_and_leave_test_messages_out() {
+        use crate::store::stats::StatsScope;
+        use engage_core::stats::slot_of;
+        let f = fixture("a").await;
+        let live = f.enqueue(2).await;
+        let test_id = f.enqueue_with(1, true).await[0];
+        f.writer.claim(10, 60_000).await.unwrap();
+        for (id, wamid) in [(live[0], "wamid.a"), (test_id, "wamid.t")] {
+            f.writer
+                .record(Outcome::Accepted {
+                    id: id.to_string(),
+                    status: MessageStatus::Sent,
+                    provider_message_id: wamid.into(),
+                })
+                .await
+                .unwrap();
+        }
+        f.writer
+            .record(Outcome::Failed {
+                id: live[1].to_string(),
+                error: error("whatsapp_131026"),
+            })
+            .await
+            .unwrap();
+        let read_at = now_ms() - 3 * 60 * 60 * 1000;
+        for wamid in ["wamid.a", "wamid.t"] {
+            f.writer
+                .report(
+                    None,
+                    vec![ProviderReport {
+                        provider_message_id: wamid.into(),
+                        status: MessageStatus::Read,
+                        error: None,
+                        at_ms: Some(read_at),
+                    }],
+                )
+                .await
+                .unwrap();
+        }
+        let scope = StatsScope::Campaign(f.campaign_id);
+        let read_slot = slot_of(read_at);
+        let buckets = f
+            .store
+            .stat_buckets(scope, &[(0, i64::MAX), (read_slot, read_slot + 1)])
+            .await
+            .unwrap();
+        let bucket = |index: usize| {
+            buckets
+                .iter()
+                .find(|b| b.bucket == index)
+                .map(|b| b.counts)
+                .unwrap_or_default()
+        };
+        let all = bucket(0);
+        assert_eq!(all.accepted, 2, "the test message is not counted");
+        assert_eq!((all.sent, all.read, all.failed), (1, 1, 1));
+        // Read without a delivered report: both at WhatsApp's time, in that time's slot.
+        let at_read = bucket(1);
+        assert_eq!((at_read.delivered, at_read.read), (1, 1));
+        let record = f.store.message(live[0]).await.unwrap().unwrap();
+        assert_eq!(
+            record.message.read_at.map(crate::store::millis),
+            Some(read_at),
+            "the message keeps WhatsApp's time"
+        );
+        let failures = f.store.failure_counts(scope, 0, i64::MAX).await.unwrap();
+        assert_eq!(failures.len(), 1);
+        assert_eq!(
+            (failures[0].code.as_str(), failures[0].count),
+            ("whatsapp_131026", 1)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_staff_test_send_goes_through_the_senders_provider_unlike_a_test_credentials_message()
+    {
+        let f = fixture("a").await;
+        sqlx::query("UPDATE senders SET provider = 'whatsapp_cloud' WHERE id = $1")
+            .bind(f.sender_id.to_string())
+            .execute(f.store.sqlite_pool().unwrap())
+            .await
+            .unwrap();
+        let credentials_test = f.enqueue_kind(1, true, false).await[0];
+        let staff_test = f.enqueue_kind(1, true, true).await[0];
+        let claimed = f.writer.claim(10, 60_000).await.unwrap();
+        let provider = |id: Uuid| {
+            claimed
+                .iter()
+                .find(|m| m.id == id.to_string())
+                .map(|m| m.provider)
+                .unwrap()
+        };
+        assert_eq!(provider(credentials_test), ProviderKind::Sandbox);
+        assert_eq!(provider(staff_test), ProviderKind::WhatsappCloud);
     }
 
     #[tokio::test]

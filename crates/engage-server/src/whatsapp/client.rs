@@ -154,9 +154,18 @@ pub struct MetaTemplateRecord {
 }
 
 impl MetaTemplateRecord {
-    /// The template in engage-core's model (refused when it uses unsupported components).
+    /// The template in engage-core's model (unsupported kinds marked, malformed ones refused).
     pub fn parse(&self) -> Result<Template, CoreError> {
         engage_core::parse_meta_template(&self.raw)
+    }
+
+    /// The record as one item of a listing (see [`crate::whatsapp::import`]).
+    pub fn listing_item(&self) -> engage_core::ListingItem {
+        engage_core::ListingItem {
+            meta_id: self.id.clone(),
+            label: format!("{} ({})", self.name, self.language),
+            result: self.parse(),
+        }
     }
 }
 

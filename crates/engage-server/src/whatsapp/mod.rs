@@ -14,11 +14,13 @@
 
 pub mod client;
 mod error;
+pub mod import;
 pub mod pacing;
 pub mod payload;
 pub mod provider;
 pub mod senders;
 pub mod sync;
+pub mod template_events;
 pub mod webhook;
 
 use crate::config::WhatsAppConfig;
@@ -28,8 +30,8 @@ pub use error::WhatsAppError;
 pub use pacing::{Pacer, PacingConfig, PacingDecision};
 pub use payload::{build_template_message, PayloadError, TemplateMessage};
 pub use webhook::{
-    parse_notification, verify_signature, DeliveryReport, SignatureError, TemplateStatusChange,
-    WebhookEvent,
+    parse_notification, verify_signature, DeliveryReport, SignatureError, TemplateEvent,
+    TemplateEventChange, WebhookEvent,
 };
 
 pub use crate::config::DEFAULT_GRAPH_URL;

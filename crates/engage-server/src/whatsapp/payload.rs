@@ -12,16 +12,21 @@
 //! ```
 //!
 //! Named templates (`{{first_name}}`) carry `parameter_name` on their header and body
-//! parameters. The copy-code button of an AUTHENTICATION template is a URL button at Meta
-//! (the one-time code is sent as its `url` parameter). Quick-reply and phone-number
-//! buttons take no parameter and are left out.
+//! parameters. A location header is `{"type": "location", "location": {"latitude",
+//! "longitude", "name", "address"}}`. The OTP (copy-code, one-tap, zero-tap) button of an
+//! AUTHENTICATION template is a URL button at Meta: the one-time code the caller sent once
+//! goes into the body parameter and the button's `url` parameter. Quick-reply and
+//! phone-number buttons take no parameter and are left out.
 //!
 //! The message's variables are checked against the template first: a template that is not
 //! APPROVED, a missing variable or an unknown one is refused before any call to Meta.
 
 use std::collections::BTreeMap;
 
-use engage_core::template::{COUPON_CODE_KEY, HEADER_URL_KEY};
+use engage_core::template::{
+    COUPON_CODE_KEY, HEADER_URL_KEY, LOCATION_ADDRESS_KEY, LOCATION_LATITUDE_KEY,
+    LOCATION_LONGITUDE_KEY, LOCATION_NAME_KEY,
+};
 use engage_core::wire::{TemplateButton, TemplateCategory, TemplateHeader, TemplateStatus};
 use engage_core::{PhoneNumber, Template};
 use serde::{Deserialize, Serialize};
@@ -40,8 +45,8 @@ pub enum PayloadError {
     UnknownVariable { key: String },
     #[error("the recipient `{to}` is not a valid E.164 phone number")]
     InvalidRecipient { to: String },
-    #[error("templates with a location header are not supported by the whatsapp_cloud provider")]
-    LocationHeaderUnsupported,
+    #[error("the template {name} cannot be sent by Engage: {reason}")]
+    TemplateUnsupported { name: String, reason: String },
 }
 
 impl PayloadError {
@@ -52,7 +57,7 @@ impl PayloadError {
             PayloadError::MissingVariable { .. } => "missing_variable",
             PayloadError::UnknownVariable { .. } => "unknown_variable",
             PayloadError::InvalidRecipient { .. } => "invalid_phone_number",
-            PayloadError::LocationHeaderUnsupported => "unsupported_template",
+            PayloadError::TemplateUnsupported { .. } => "template_unsupported",
         }
     }
 
@@ -140,6 +145,18 @@ pub enum Parameter {
     CouponCode {
         coupon_code: String,
     },
+    Location {
+        location: LocationValue,
+    },
+}
+
+/// The map pin of a location header, as Meta documents it (coordinates as decimal text).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LocationValue {
+    pub latitude: String,
+    pub longitude: String,
+    pub name: String,
+    pub address: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -195,12 +212,35 @@ impl Values<'_> {
     }
 }
 
+/// An authentication template's code button: a URL button whose parameter is the code (the
+/// body's first variable).
+fn otp_button(
+    index: usize,
+    values: &Values<'_>,
+    code_key: Option<&str>,
+) -> Result<Component, PayloadError> {
+    Ok(Component::Button {
+        sub_type: ButtonSubType::Url,
+        index: index.to_string(),
+        parameters: vec![Parameter::Text {
+            parameter_name: None,
+            text: values.get(code_key.unwrap_or("1"))?,
+        }],
+    })
+}
+
 /// Builds the request sending `template` to `to` (E.164) with `variables`.
 pub fn build_template_message(
     template: &Template,
     to: &str,
     variables: &BTreeMap<String, String>,
 ) -> Result<TemplateMessage, PayloadError> {
+    if let Some(unsupported) = template.unsupported() {
+        return Err(PayloadError::TemplateUnsupported {
+            name: template.name().to_owned(),
+            reason: unsupported.reason.clone(),
+        });
+    }
     if !template.is_sendable() {
         return Err(PayloadError::TemplateNotApproved {
             name: template.name().to_owned(),
@@ -249,7 +289,16 @@ pub fn build_template_message(
                 },
             }],
         }),
-        Some(TemplateHeader::Location) => return Err(PayloadError::LocationHeaderUnsupported),
+        Some(TemplateHeader::Location) => components.push(Component::Header {
+            parameters: vec![Parameter::Location {
+                location: LocationValue {
+                    latitude: values.get(LOCATION_LATITUDE_KEY)?,
+                    longitude: values.get(LOCATION_LONGITUDE_KEY)?,
+                    name: values.get(LOCATION_NAME_KEY)?,
+                    address: values.get(LOCATION_ADDRESS_KEY)?,
+                },
+            }],
+        }),
     }
 
     // Body: positional parameters in order {{1}}, {{2}}, ...; named ones once each, in
@@ -307,19 +356,12 @@ pub fn build_template_message(
                     }],
                 });
             }
+            TemplateButton::Otp { .. } => {
+                components.push(otp_button(index, &values, first_body_key.as_deref())?);
+            }
             TemplateButton::CopyCode { .. } => {
                 if template.category() == TemplateCategory::Authentication {
-                    // Meta stores an authentication template's copy-code (OTP) button as
-                    // a URL button; the code travels as its parameter.
-                    let key = first_body_key.clone().unwrap_or_else(|| "1".to_owned());
-                    components.push(Component::Button {
-                        sub_type: ButtonSubType::Url,
-                        index: index.to_string(),
-                        parameters: vec![Parameter::Text {
-                            parameter_name: None,
-                            text: values.get(&key)?,
-                        }],
-                    });
+                    components.push(otp_button(index, &values, first_body_key.as_deref())?);
                 } else {
                     components.push(Component::Button {
                         sub_type: ButtonSubType::CopyCode,

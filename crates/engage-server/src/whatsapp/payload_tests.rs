@@ -26,6 +26,7 @@ fn template(
             buttons,
         },
         examples: BTreeMap::new(),
+        unsupported: None,
     })
     .expect("valid template")
 }
@@ -335,15 +336,70 @@ fn an_invalid_recipient_is_refused() {
 }
 
 #[test]
-fn location_headers_are_refused_as_unsupported() {
+fn a_location_header_sends_latitude_longitude_name_and_address_as_meta_documents() {
     let t = template(
         TemplateCategory::Utility,
         Some(TemplateHeader::Location),
-        "Estamos aqui",
+        "Seu pedido {{1}} está a caminho do local acima.",
         vec![],
     );
+    let message = build_template_message(
+        &t,
+        "+5511987654321",
+        &vars(&[
+            ("location_latitude", "-23.5613993"),
+            ("location_longitude", "-46.6565712"),
+            ("location_name", "Loja Paulista"),
+            ("location_address", "Av. Paulista, 1000 - São Paulo"),
+            ("1", "566701"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(
+        json_of(&message)["template"]["components"],
+        json!([
+            {"type": "header", "parameters": [{"type": "location", "location": {
+                "latitude": "-23.5613993", "longitude": "-46.6565712",
+                "name": "Loja Paulista", "address": "Av. Paulista, 1000 - São Paulo"}}]},
+            {"type": "body", "parameters": [{"type": "text", "text": "566701"}]}
+        ])
+    );
+    let error =
+        build_template_message(&t, "+5511987654321", &vars(&[("1", "566701")])).unwrap_err();
+    assert_eq!(error.code(), "missing_variable");
+}
+
+#[test]
+fn a_one_tap_otp_button_sends_the_code_once_in_the_body_and_the_button() {
+    let t = template(
+        TemplateCategory::Authentication,
+        None,
+        "*{{1}}* is your verification code.",
+        vec![TemplateButton::Otp {
+            text: "Copy code".into(),
+            otp_type: engage_core::wire::OtpType::OneTap,
+        }],
+    );
+    assert_eq!(t.variables().len(), 1);
+    let message = build_template_message(&t, "+16502530000", &vars(&[("1", "J$FpnYnP")])).unwrap();
+    assert_eq!(
+        json_of(&message)["template"]["components"],
+        json!([
+            {"type": "body", "parameters": [{"type": "text", "text": "J$FpnYnP"}]},
+            {"type": "button", "sub_type": "url", "index": "0",
+             "parameters": [{"type": "text", "text": "J$FpnYnP"}]}
+        ])
+    );
+}
+
+#[test]
+fn an_unsupported_template_is_refused_before_anything_is_built() {
+    let json = json!({"name": "summer_carousel", "language": "en_US", "status": "APPROVED",
+        "category": "MARKETING", "components": [{"type": "BODY", "text": "Look"},
+        {"type": "CAROUSEL", "cards": []}]});
+    let t = engage_core::parse_meta_template(&json).unwrap();
     let error = build_template_message(&t, "+5511987654321", &BTreeMap::new()).unwrap_err();
-    assert_eq!(error, PayloadError::LocationHeaderUnsupported);
+    assert_eq!(error.code(), "template_unsupported");
 }
 
 #[test]

@@ -255,21 +255,30 @@ pub struct Providers {
 }
 
 impl Providers {
-    pub fn new(cloud: CloudProvider) -> Self {
+    pub fn new(sandbox: SandboxProvider, cloud: CloudProvider) -> Self {
         Providers {
-            sandbox: SandboxProvider,
+            sandbox,
             cloud: Arc::new(cloud),
         }
     }
 
-    /// The Graph API and pacing as configured (retries are the worker's).
-    pub fn from_config(store: Store, key: SecretKey, config: &WhatsAppConfig) -> Self {
-        Providers::new(CloudProvider::new(
-            store,
-            key,
-            GraphClient::from_config(config),
-            super::pacing(config),
-        ))
+    /// The Graph API and pacing as configured (retries are the worker's); the sandbox's
+    /// later statuses go through `writer`.
+    pub fn from_config(
+        store: Store,
+        key: SecretKey,
+        config: &WhatsAppConfig,
+        writer: &crate::store::writer::MessageWriter,
+    ) -> Self {
+        Providers::new(
+            SandboxProvider::with_reports(writer, store.clone()),
+            CloudProvider::new(
+                store,
+                key,
+                GraphClient::from_config(config),
+                super::pacing(config),
+            ),
+        )
     }
 }
 

@@ -12,9 +12,10 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::crypto::SecretKey;
-use crate::store::{NewTemplate, Store, StoreError};
+use crate::store::{Store, StoreError};
 
-use super::client::GraphClient;
+use super::client::{GraphClient, MetaTemplateRecord};
+use super::import::{import_listing, TemplateImport};
 use super::WhatsAppError;
 use crate::store::NewCloudSender;
 
@@ -38,6 +39,12 @@ pub struct SyncReport {
     /// Numbers no longer listed by Meta: set inactive.
     pub senders_deactivated: u32,
     pub skipped: Vec<SyncSkipped>,
+    /// The templates, one by one (the same report as `template import`).
+    pub templates: TemplateImport,
+}
+
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 /// `+55 11 98765-4321` → `+5511987654321`.
@@ -66,43 +73,28 @@ pub async fn sync_workspace(
         }
         let token = key.decrypt(&account.access_token_encrypted)?;
 
-        for record in client.list_templates(&account.waba_id, &token).await? {
-            let label = format!("{} ({})", record.name, record.language);
-            let template = match record.parse() {
-                Ok(template) => template,
-                Err(error) => {
-                    report.skipped.push(SyncSkipped {
-                        item: label,
-                        reason: error.to_string(),
-                    });
-                    continue;
-                }
-            };
-            let existed = store
-                .template_exists(workspace_id, template.name(), template.language())
-                .await?;
-            let wire = template.to_wire(Uuid::nil());
-            let id = store
-                .upsert_template(NewTemplate {
-                    workspace_id,
-                    name: &wire.name,
-                    language: &wire.language,
-                    category: wire.category,
-                    status: wire.status,
-                    components: &wire.components,
-                    variables: &wire.variables,
-                })
-                .await?;
-            if let Some(meta_id) = &record.id {
-                store.set_meta_template_id(id, meta_id).await?;
-                seen_template_ids.push(meta_id.clone());
-            }
-            if existed {
-                report.templates_updated += 1;
-            } else {
-                report.templates_created += 1;
-            }
-        }
+        let items = client
+            .list_templates(&account.waba_id, &token)
+            .await?
+            .iter()
+            .map(MetaTemplateRecord::listing_item)
+            .collect();
+        let imported = import_listing(store, workspace_id, items).await?;
+        seen_template_ids.extend(imported.meta_ids());
+        report.templates_created += count(imported.imported.len());
+        report.templates_updated += count(imported.updated.len());
+        report
+            .skipped
+            .extend(imported.skipped.iter().map(|skipped| SyncSkipped {
+                item: skipped.item.clone(),
+                reason: match &skipped.field {
+                    Some(field) => format!("{field}: {}", skipped.reason),
+                    None => skipped.reason.clone(),
+                },
+            }));
+        report.templates.imported.extend(imported.imported);
+        report.templates.updated.extend(imported.updated);
+        report.templates.skipped.extend(imported.skipped);
 
         let numbers = client.list_phone_numbers(&account.waba_id, &token).await?;
         let mut listed = BTreeSet::new();

@@ -1,8 +1,8 @@
 //! Webhooks from Meta: the `X-Hub-Signature-256` check, the subscription handshake, and
 //! the notifications this server applies — message statuses (`sent`, `delivered`, `read`,
-//! `failed` with errors) and template status changes.
+//! `failed` with errors) and template status, quality and category changes.
 
-use engage_core::wire::{MessageStatus, TemplateStatus};
+use engage_core::wire::{MessageStatus, TemplateCategory, TemplateQuality, TemplateStatus};
 use hmac::{Hmac, Mac};
 use serde::Deserialize;
 use serde_json::Value;
@@ -192,28 +192,107 @@ impl DeliveryReport {
     }
 }
 
-/// A `message_template_status_update` notification.
+/// What a template notification says happened.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TemplateStatusChange {
+pub enum TemplateEventChange {
+    /// `message_template_status_update`.
+    Status {
+        /// Meta's event as sent (`APPROVED`, `PAUSED`, `DISABLED`, `FLAGGED`, ...).
+        event: String,
+        /// The status the template has after the event; `None` for events that do not
+        /// change whether it can be sent (`FLAGGED`, `LOCKED`, ...).
+        new_status: Option<TemplateStatus>,
+        reason: Option<String>,
+    },
+    /// `message_template_quality_update`.
+    Quality {
+        previous: Option<TemplateQuality>,
+        new: TemplateQuality,
+    },
+    /// `template_category_update`: done, or announced (`scheduled`).
+    Category {
+        previous: Option<TemplateCategory>,
+        new: TemplateCategory,
+        scheduled: bool,
+    },
+}
+
+/// A template notification (status, quality or category).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateEvent {
+    /// The change's `field`.
+    pub field: String,
     /// `entry[].id`: the WhatsApp Business Account.
     pub waba_id: Option<String>,
     pub template_id: Option<String>,
     pub name: Option<String>,
     pub language: Option<String>,
-    /// Meta's event as sent (`APPROVED`, `PAUSED`, `DISABLED`, `FLAGGED`, ...).
-    pub event: String,
-    /// The status the template has after the event; `None` for events that do not change
-    /// whether it can be sent (`FLAGGED`, `LOCKED`, ...).
-    pub new_status: Option<TemplateStatus>,
-    pub reason: Option<String>,
+    /// `None` when the change is not one this server understands (recorded as is).
+    pub change: Option<TemplateEventChange>,
+    /// The change's `value`, as sent.
+    pub value: Value,
+}
+
+impl TemplateEvent {
+    /// Meta's event, new quality or new category as sent, for the record.
+    pub fn label(&self) -> Option<String> {
+        let keys: &[&str] = match self.field.as_str() {
+            STATUS_FIELD => &["event"],
+            QUALITY_FIELD => &["new_quality_score"],
+            // An announced change names the category to come in `correct_category`.
+            _ => &["correct_category", "new_category"],
+        };
+        keys.iter().find_map(|key| string_of(self.value.get(*key)))
+    }
 }
 
 /// What one notification asks of us.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WebhookEvent {
     Delivery(DeliveryReport),
-    TemplateStatus(TemplateStatusChange),
+    Template(TemplateEvent),
+    /// Someone replied (issue 12: opt-out keywords).
+    Reply(IncomingReply),
 }
+
+/// A message someone sent to a sender (`value.messages[]`): its text, or a button's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncomingReply {
+    /// WhatsApp's `from` (`wa_id`: the number's digits).
+    pub from: String,
+    /// The text, a quick-reply button's text, or an interactive reply's title.
+    pub text: String,
+    /// `value.metadata.phone_number_id`: the sender it was written to.
+    pub phone_number_id: Option<String>,
+    /// A press on a template's quick-reply button (`type: "button"`), not typed text.
+    pub button: bool,
+    /// `context.id`: WhatsApp's id of the message it answers (ours, for a button press).
+    pub context_id: Option<String>,
+}
+
+fn parse_reply(item: &Value, phone_number_id: Option<&String>) -> Option<IncomingReply> {
+    let from = string_of(item.get("from"))?;
+    let kind = item.get("type").and_then(Value::as_str)?;
+    let text = match kind {
+        "text" => string_of(item.pointer("/text/body")),
+        "button" => string_of(item.pointer("/button/text"))
+            .or_else(|| string_of(item.pointer("/button/payload"))),
+        "interactive" => string_of(item.pointer("/interactive/button_reply/title"))
+            .or_else(|| string_of(item.pointer("/interactive/list_reply/title"))),
+        _ => None,
+    }?;
+    Some(IncomingReply {
+        from,
+        text,
+        phone_number_id: phone_number_id.cloned(),
+        button: kind == "button",
+        context_id: string_of(item.pointer("/context/id")),
+    })
+}
+
+pub const STATUS_FIELD: &str = "message_template_status_update";
+pub const QUALITY_FIELD: &str = "message_template_quality_update";
+pub const CATEGORY_FIELD: &str = "template_category_update";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WebhookParseError {
@@ -233,6 +312,57 @@ pub fn template_status_of_event(event: &str) -> Option<TemplateStatus> {
         }
         "REJECTED" => Some(TemplateStatus::Rejected),
         "PENDING" | "IN_APPEAL" => Some(TemplateStatus::Pending),
+        _ => None,
+    }
+}
+
+fn quality_of(value: Option<&Value>) -> Option<TemplateQuality> {
+    match value?.as_str()?.to_ascii_uppercase().as_str() {
+        "GREEN" => Some(TemplateQuality::Green),
+        "YELLOW" => Some(TemplateQuality::Yellow),
+        "RED" => Some(TemplateQuality::Red),
+        "UNKNOWN" => Some(TemplateQuality::Unknown),
+        _ => None,
+    }
+}
+
+fn category_of(value: Option<&Value>) -> Option<TemplateCategory> {
+    match value?.as_str()?.to_ascii_uppercase().as_str() {
+        "UTILITY" => Some(TemplateCategory::Utility),
+        "MARKETING" => Some(TemplateCategory::Marketing),
+        "AUTHENTICATION" => Some(TemplateCategory::Authentication),
+        _ => None,
+    }
+}
+
+/// The change a template notification's `value` describes, when this server knows it.
+fn template_change(field: &str, value: &Value) -> Option<TemplateEventChange> {
+    match field {
+        STATUS_FIELD => {
+            let event = value.get("event")?.as_str()?;
+            Some(TemplateEventChange::Status {
+                event: event.to_owned(),
+                new_status: template_status_of_event(event),
+                reason: string_of(value.get("reason")),
+            })
+        }
+        QUALITY_FIELD => Some(TemplateEventChange::Quality {
+            previous: quality_of(value.get("previous_quality_score")),
+            new: quality_of(value.get("new_quality_score"))?,
+        }),
+        CATEGORY_FIELD => match category_of(value.get("correct_category")) {
+            // Announced: `new_category` is the category now, `correct_category` the next one.
+            Some(next) => Some(TemplateEventChange::Category {
+                previous: category_of(value.get("new_category")),
+                new: next,
+                scheduled: true,
+            }),
+            None => Some(TemplateEventChange::Category {
+                previous: category_of(value.get("previous_category")),
+                new: category_of(value.get("new_category"))?,
+                scheduled: false,
+            }),
+        },
         _ => None,
     }
 }
@@ -286,8 +416,8 @@ fn parse_status(item: &Value, phone_number_id: Option<&String>) -> Option<Delive
     })
 }
 
-/// The events of a notification body. Parts this server does not act on (incoming
-/// messages, other fields, unknown statuses) are skipped.
+/// The events of a notification body. Parts this server does not act on (incoming messages
+/// other than text and button replies, other fields, unknown statuses) are skipped.
 pub fn parse_notification(body: &[u8]) -> Result<Vec<WebhookEvent>, WebhookParseError> {
     let value: Value = serde_json::from_slice(body).map_err(|e| WebhookParseError::NotJson {
         reason: e.to_string(),
@@ -319,19 +449,26 @@ pub fn parse_notification(body: &[u8]) -> Result<Vec<WebhookEvent>, WebhookParse
                             events.push(WebhookEvent::Delivery(report));
                         }
                     }
+                    for item in value
+                        .get("messages")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                    {
+                        if let Some(reply) = parse_reply(item, phone_number_id.as_ref()) {
+                            events.push(WebhookEvent::Reply(reply));
+                        }
+                    }
                 }
-                Some("message_template_status_update") => {
-                    let Some(event) = value.get("event").and_then(Value::as_str) else {
-                        continue;
-                    };
-                    events.push(WebhookEvent::TemplateStatus(TemplateStatusChange {
+                Some(field @ (STATUS_FIELD | QUALITY_FIELD | CATEGORY_FIELD)) => {
+                    events.push(WebhookEvent::Template(TemplateEvent {
+                        field: field.to_owned(),
                         waba_id: waba_id.clone(),
                         template_id: string_of(value.get("message_template_id")),
                         name: string_of(value.get("message_template_name")),
                         language: string_of(value.get("message_template_language")),
-                        event: event.to_owned(),
-                        new_status: template_status_of_event(event),
-                        reason: string_of(value.get("reason")),
+                        change: template_change(field, value),
+                        value: value.clone(),
                     }));
                 }
                 _ => {}

@@ -243,14 +243,18 @@ fn template_status_updates_are_parsed() {
     let events = parse_notification(body.to_string().as_bytes()).unwrap();
     assert_eq!(
         events,
-        vec![WebhookEvent::TemplateStatus(TemplateStatusChange {
+        vec![WebhookEvent::Template(TemplateEvent {
+            field: STATUS_FIELD.into(),
             waba_id: Some("102290129340398".into()),
             template_id: Some("1689556908129832".into()),
             name: Some("order_update".into()),
             language: Some("pt_BR".into()),
-            event: "PAUSED".into(),
-            new_status: Some(TemplateStatus::Paused),
-            reason: Some("NONE".into()),
+            change: Some(TemplateEventChange::Status {
+                event: "PAUSED".into(),
+                new_status: Some(TemplateStatus::Paused),
+                reason: Some("NONE".into()),
+            }),
+            value: body["entry"][0]["changes"][0]["value"].clone(),
         })]
     );
 }
@@ -304,5 +308,73 @@ fn a_body_that_is_not_a_notification_is_refused() {
     assert_eq!(
         parse_notification(b"{\"object\":\"x\"}"),
         Err(WebhookParseError::NoEntries)
+    );
+}
+
+#[test]
+fn quality_and_category_notifications_are_read_as_meta_documents_them() {
+    let body = json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "102290129340398", "time": 1764590400, "changes": [
+            {"field": "message_template_quality_update", "value": {
+                "previous_quality_score": "GREEN", "new_quality_score": "YELLOW",
+                "message_template_id": 806312974732579i64, "message_template_name": "welcome_template",
+                "message_template_language": "en-US"}},
+            {"field": "template_category_update", "value": {
+                "message_template_id": 806312974732579i64, "message_template_name": "welcome_template",
+                "message_template_language": "en_US", "previous_category": "UTILITY", "new_category": "MARKETING"}},
+            {"field": "template_category_update", "value": {
+                "message_template_id": 806312974732579i64, "message_template_name": "welcome_template",
+                "message_template_language": "en_US", "correct_category": "MARKETING",
+                "new_category": "UTILITY", "category_update_timestamp": 1764676800}}
+        ]}]
+    });
+    let events = parse_notification(body.to_string().as_bytes()).unwrap();
+    let changes: Vec<_> = events
+        .iter()
+        .map(|e| match e {
+            WebhookEvent::Template(t) => (
+                t.template_id.clone(),
+                t.language.clone(),
+                t.change.clone(),
+                t.label(),
+            ),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    use engage_core::wire::{TemplateCategory, TemplateQuality};
+    assert_eq!(
+        changes,
+        [
+            (
+                Some("806312974732579".to_owned()),
+                Some("en-US".to_owned()),
+                Some(TemplateEventChange::Quality {
+                    previous: Some(TemplateQuality::Green),
+                    new: TemplateQuality::Yellow
+                }),
+                Some("YELLOW".to_owned())
+            ),
+            (
+                Some("806312974732579".to_owned()),
+                Some("en_US".to_owned()),
+                Some(TemplateEventChange::Category {
+                    previous: Some(TemplateCategory::Utility),
+                    new: TemplateCategory::Marketing,
+                    scheduled: false
+                }),
+                Some("MARKETING".to_owned())
+            ),
+            (
+                Some("806312974732579".to_owned()),
+                Some("en_US".to_owned()),
+                Some(TemplateEventChange::Category {
+                    previous: Some(TemplateCategory::Utility),
+                    new: TemplateCategory::Marketing,
+                    scheduled: true
+                }),
+                Some("MARKETING".to_owned())
+            ),
+        ]
     );
 }

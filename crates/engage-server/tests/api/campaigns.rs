@@ -448,14 +448,17 @@ async fn the_integration_endpoint_gives_everything_the_two_curls_need() {
         integration.send_url,
         app.url(&format!("/v1/campaigns/{}/messages", campaign.id))
     );
-    assert_eq!(
+    // A campaign created now has its own client (issue 11), whose secret issues tokens.
+    assert_ne!(
         integration.client_id,
         app.creds.api_client.client_id.to_string()
     );
     assert_eq!(
-        integration.client_secret,
-        app.creds.api_client.client_secret.to_string()
+        integration.scope,
+        engage_core::wire::CredentialScope::Campaign
     );
+    app.oauth_token_for(&integration.client_id, &integration.client_secret)
+        .await;
     let keys: Vec<_> = integration
         .example_request
         .variables

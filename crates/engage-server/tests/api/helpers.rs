@@ -78,6 +78,14 @@ pub async fn execute_sql(database_url: &str, sql: &str) -> u64 {
         let mut conn = sqlx::SqliteConnection::connect(database_url)
             .await
             .expect("open db");
+        // As the server sees it: with the integration log's file attached.
+        sqlx::query("ATTACH DATABASE $1 AS log")
+            .bind(engage_server::store::files::integration_log_attachment(
+                database_url,
+            ))
+            .execute(&mut conn)
+            .await
+            .expect("attach the integration log");
         sqlx::query(sql)
             .execute(&mut conn)
             .await
@@ -92,19 +100,23 @@ pub async fn spawn_app() -> TestApp {
 
 /// [`spawn_app`] with other connection and hashing limits.
 pub async fn spawn_app_with(limits: engage_server::Limits) -> TestApp {
+    spawn_app_configured(|config| config.limits = limits).await
+}
+
+/// [`spawn_app`] with a configuration changed by `configure`.
+pub async fn spawn_app_configured(configure: impl FnOnce(&mut ServerConfig)) -> TestApp {
     let dir = tempfile::tempdir().expect("tempdir");
     let (database_url, db_path) = fresh_database(dir.path());
     let secret_key_b64 = random_secret_key_b64();
-    let server = engage_server::start(ServerConfig {
+    let mut config = ServerConfig {
         listen: "127.0.0.1:0".parse().expect("addr"),
-        limits,
         ..ServerConfig::new(
             database_url.clone(),
             SecretKeySource::Env(secret_key_b64.clone()),
         )
-    })
-    .await
-    .expect("server starts");
+    };
+    configure(&mut config);
+    let server = engage_server::start(config).await.expect("server starts");
     let creds = engage_server::demo::seed_demo(
         &database_url,
         &SecretKeySource::Env(secret_key_b64.clone()),

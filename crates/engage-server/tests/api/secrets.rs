@@ -115,6 +115,17 @@ async fn secrets_sealed_with_the_previous_key_still_open_and_rotate_secret_key_r
         )
         .await,
     );
+    // A status callback endpoint's signing secret (issue 11).
+    let staff = app.staff_token().await;
+    let created = app
+        .client
+        .put(app.url("/v1/callback"))
+        .bearer_auth(&staff)
+        .json(&serde_json::json!({"url": "https://shop.example.com/engage/status"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), reqwest::StatusCode::CREATED);
     let demo_secret = app.creds.api_client.client_secret.to_string();
     let new_key = random_secret_key_b64();
 
@@ -124,10 +135,10 @@ async fn secrets_sealed_with_the_previous_key_still_open_and_rotate_secret_key_r
     let printed = cli_json(&cli_with_keys(&app, &new_key, Some(&old_key), &["demo"]).await);
     assert_eq!(printed["api_client"]["client_secret"], demo_secret.as_str());
 
-    // The rotation re-seals all four with the new key, in one go…
+    // The rotation re-seals all five with the new key, in one go…
     let summary =
         cli_json(&cli_with_keys(&app, &new_key, Some(&old_key), &["rotate-secret-key"]).await);
-    assert_eq!(counts(&summary), (4, 0, 0), "{summary:?}");
+    assert_eq!(counts(&summary), (5, 0, 0), "{summary:?}");
     assert_eq!(summary["previous_key"], true);
     let columns: Vec<(&str, u64)> = summary["columns"]
         .as_array()
@@ -147,13 +158,14 @@ async fn secrets_sealed_with_the_previous_key_still_open_and_rotate_secret_key_r
             ("senders.access_token_encrypted", 1),
             ("whatsapp_settings.app_secret_encrypted", 1),
             ("whatsapp_settings.verify_token_encrypted", 1),
+            ("callback_endpoints.secret_encrypted", 1),
         ]
     );
 
     // …so that the new key alone opens them, and the old one no longer does. Running it
     // again changes nothing.
     let again = cli_json(&cli_with_keys(&app, &new_key, None, &["rotate-secret-key"]).await);
-    assert_eq!(counts(&again), (0, 4, 0), "{again:?}");
+    assert_eq!(counts(&again), (0, 5, 0), "{again:?}");
     assert_eq!(again["previous_key"], false);
     let printed = cli_json(&cli_with_keys(&app, &new_key, None, &["demo"]).await);
     assert_eq!(printed["api_client"]["client_secret"], demo_secret.as_str());

@@ -9,10 +9,13 @@ use engage_core::wire::MessageStatus;
 use crate::helpers::{body_for, spawn_app};
 
 #[tokio::test]
-async fn healthz_is_200_without_a_token() {
+async fn healthz_is_200_without_a_token_and_names_the_server_version() {
     let app = spawn_app().await;
     let resp = app.client.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
 }
 
 #[tokio::test]

@@ -39,13 +39,22 @@ impl Fault {
     }
 
     /// Whether `call` was in the at-least-once window at this fault: open during it, or
-    /// answered within [`ANSWER_TO_COMMIT`] before it began.
+    /// answered within [`ANSWER_TO_COMMIT`] before it began; for the database, also answered
+    /// within [`ANSWER_TO_COMMIT`] after it came back (no outcome commits while it is down,
+    /// nor until the instance's pool has reconnected, and the message's lease may run out).
     fn caught(&self, call: &Call) -> bool {
+        let after_window = if self.instance.is_none() {
+            ANSWER_TO_COMMIT
+        } else {
+            Duration::ZERO
+        };
         self.hits(call)
             && (call.open_during(self.before, self.after)
                 || (call.answered
                     && call.finished.is_some_and(|at| {
-                        at < self.before && self.before.duration_since(at) <= ANSWER_TO_COMMIT
+                        (at < self.before && self.before.duration_since(at) <= ANSWER_TO_COMMIT)
+                            || (at >= self.before
+                                && at.saturating_duration_since(self.after) <= after_window)
                     })))
     }
 }

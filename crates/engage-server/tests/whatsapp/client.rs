@@ -33,6 +33,7 @@ fn order_template() -> Template {
             }],
         },
         examples: BTreeMap::new(),
+        unsupported: None,
     })
     .unwrap()
 }

@@ -265,6 +265,61 @@ fn count_body_placeholders(text: &str) -> usize {
     seen.len()
 }
 
+fn component<'a>(template: &'a Value, kind: &str) -> Option<&'a Value> {
+    template["components"]
+        .as_array()?
+        .iter()
+        .find(|c| c["type"].as_str().map(str::to_ascii_lowercase).as_deref() == Some(kind))
+}
+
+/// Meta's checks of a location header (a `location` parameter with coordinates) and of an
+/// authentication template's OTP button (a `url` button carrying the body's code).
+fn header_and_otp_problem(template: &Value, sent: &Value) -> Option<String> {
+    let components = sent["components"].as_array().cloned().unwrap_or_default();
+    let sent_of = |kind: &str| components.iter().find(|c| c["type"] == kind).cloned();
+    let location = component(template, "header").is_some_and(|h| {
+        h["format"].as_str().map(str::to_ascii_uppercase).as_deref() == Some("LOCATION")
+    });
+    if location {
+        let parameter = sent_of("header").map(|h| h["parameters"][0].clone());
+        let ok = parameter.is_some_and(|p| {
+            p["type"] == "location"
+                && p["location"]["latitude"]
+                    .as_str()
+                    .and_then(|l| l.parse::<f64>().ok())
+                    .is_some()
+                && p["location"]["longitude"]
+                    .as_str()
+                    .and_then(|l| l.parse::<f64>().ok())
+                    .is_some()
+        });
+        if !ok {
+            return Some(
+                "header: a location parameter with latitude and longitude is required".into(),
+            );
+        }
+    }
+    let otp = component(template, "buttons")
+        .and_then(|b| b["buttons"].as_array())
+        .into_iter()
+        .flatten()
+        .position(|b| b["url"].as_str().is_some_and(|u| u.contains("otp_type=")));
+    if let Some(index) = otp {
+        let code = sent_of("body").map(|b| b["parameters"][0]["text"].clone());
+        let button = components.iter().find(|c| {
+            c["type"] == "button"
+                && c["sub_type"] == "url"
+                && c["index"].as_str().and_then(|i| i.parse::<usize>().ok()) == Some(index)
+        });
+        if button.map(|b| b["parameters"][0]["text"].clone()) != code || code.is_none() {
+            return Some(format!(
+                "button {index}: the OTP button needs the code as its url parameter"
+            ));
+        }
+    }
+    None
+}
+
 async fn send_message(
     State(state): State<Shared>,
     Path((_version, id)): Path<(String, String)>,
@@ -337,6 +392,16 @@ async fn send_message(
             .find(|c| c["type"] == "body")
             .and_then(|c| c["parameters"].as_array())
             .map_or(0, Vec::len);
+        if let Some(details) = header_and_otp_problem(template, &body["template"]) {
+            return meta_error(
+                &Failure::meta(
+                    400,
+                    132000,
+                    "(#132000) Number of parameters does not match the expected number of params",
+                )
+                .with_details(&details),
+            );
+        }
         if expected != given {
             return meta_error(
                 &Failure::meta(400, 132000, "(#132000) Number of parameters does not match the expected number of params")

@@ -106,6 +106,10 @@ async fn start_server(database_url: &str, key: &str, whatsapp: &WhatsAppConfig) 
     engage_server::start(ServerConfig {
         listen: "127.0.0.1:0".parse().unwrap(),
         whatsapp: whatsapp.clone(),
+        // Status callbacks go to receivers on loopback in these tests.
+        callbacks: engage_server::CallbackConfig {
+            allow_private: true,
+        },
         ..ServerConfig::new(database_url, SecretKeySource::Env(key.to_owned()))
     })
     .await
@@ -195,11 +199,10 @@ impl Setup {
                 status: wire.status,
                 components: &wire.components,
                 variables: &wire.variables,
+                meta_id: Some(META_TEMPLATE_ID),
+                unsupported: None,
+                last_change: None,
             })
-            .await
-            .unwrap();
-        store
-            .set_meta_template_id(template_id, META_TEMPLATE_ID)
             .await
             .unwrap();
         store.close().await;

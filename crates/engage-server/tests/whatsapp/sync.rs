@@ -20,6 +20,13 @@ fn numbered_templates(count: usize) -> Vec<Value> {
         .collect()
 }
 
+fn malformed_template() -> Value {
+    json!({
+        "id": "6998", "name": "bad_button", "language": "en_US", "status": "APPROVED", "category": "UTILITY",
+        "components": [{"type": "BODY", "text": "Hi"}, {"type": "BUTTONS", "buttons": [{"type": "URL", "text": "Go"}]}]
+    })
+}
+
 fn unsupported_template() -> Value {
     json!({
         "id": "6999", "name": "carousel_offer", "language": "en_US", "status": "APPROVED", "category": "MARKETING",
@@ -68,6 +75,7 @@ async fn a_sync_fetches_every_page_and_adds_updates_and_retires() {
     let mut listed = vec![meta_template()];
     listed.extend(numbered_templates(55));
     listed.push(unsupported_template());
+    listed.push(malformed_template());
     app.stub.set_templates(listed, 25);
     app.stub.set_phone_numbers(vec![
         json!({"id": PHONE_NUMBER_ID, "display_phone_number": "+55 11 95555-0000", "verified_name": "Loja Exemplo", "quality_rating": "GREEN"}),
@@ -76,7 +84,10 @@ async fn a_sync_fetches_every_page_and_adds_updates_and_retires() {
 
     let (status, report) = sync(&app).await;
     assert_eq!(status, StatusCode::OK, "{report}");
-    assert_eq!(report["templates_created"], 55);
+    assert_eq!(
+        report["templates_created"], 56,
+        "the carousel is imported, unavailable"
+    );
     assert_eq!(report["templates_updated"], 1);
     assert_eq!(report["templates_disabled"], 0);
     assert_eq!(report["senders_created"], 1);
@@ -84,7 +95,24 @@ async fn a_sync_fetches_every_page_and_adds_updates_and_retires() {
         report["senders_updated"], 1,
         "the verified name replaces ours"
     );
-    assert_eq!(report["skipped"][0]["item"], "carousel_offer (en_US)");
+    assert_eq!(report["skipped"][0]["item"], "bad_button (en_US)");
+    assert_eq!(
+        report["skipped"][0]["reason"],
+        "components[1].buttons[0].url: invalid template: a URL button needs a url"
+    );
+    assert_eq!(
+        report["templates"]["skipped"][0]["field"],
+        "components[1].buttons[0].url"
+    );
+    let carousel = report["templates"]["imported"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "carousel_offer")
+        .expect("the carousel is imported")
+        .clone();
+    assert_eq!(carousel["unsupported"], "carousel");
+    assert_eq!(carousel["meta_id"], "6999");
 
     let template_pages: Vec<_> = app
         .stub
@@ -125,7 +153,7 @@ async fn a_sync_fetches_every_page_and_adds_updates_and_retires() {
     assert_eq!(status, StatusCode::OK, "{report}");
     assert_eq!(report["templates_created"], 0);
     assert_eq!(report["templates_updated"], 46);
-    assert_eq!(report["templates_disabled"], 10);
+    assert_eq!(report["templates_disabled"], 11);
     assert_eq!(report["senders_deactivated"], 1);
     let all = templates(&app).await;
     let gone = all.iter().find(|t| t["name"] == "promo_50").unwrap();
@@ -150,7 +178,7 @@ async fn a_sync_error_from_meta_is_reported_with_its_code() {
 }
 
 /// Runs the CLI off the test's runtime (the stand-in answers on it meanwhile).
-async fn cli(app: &Setup, args: &[&str], stdin: &str) -> (bool, Value, String) {
+pub async fn cli(app: &Setup, args: &[&str], stdin: &str) -> (bool, Value, String) {
     let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
     let stdin = stdin.to_owned();
     let (database_url, key, graph) = (

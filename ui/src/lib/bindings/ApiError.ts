@@ -4,4 +4,9 @@
  * A refusal: a stable snake_case `code` to branch on, a human `message`, and the `field`
  * (JSON path such as `variables.2` or `name`) it concerns when there is one.
  */
-export type ApiError = { code: string, message: string, field?: string, };
+export type ApiError = { code: string, message: string, field?: string, 
+/**
+ * When a refusal that passes with time would next be accepted (`frequency_capped`: the
+ * campaign's frequency cap frees a place for this recipient then).
+ */
+retry_at?: string, };

@@ -11,4 +11,8 @@ to: string, status: MessageStatus, rendered: RenderedMessage,
 /**
  * The rendered message as plain text (header, body, footer, buttons on their own lines).
  */
-text: string, error: MessageError | null, created_at: string, updated_at: string, sent_at: string | null, delivered_at: string | null, read_at: string | null, failed_at: string | null, };
+text: string, error: MessageError | null, created_at: string, updated_at: string, sent_at: string | null, delivered_at: string | null, read_at: string | null, failed_at: string | null, 
+/**
+ * Sent with test credentials: delivered by the sandbox, never by WhatsApp.
+ */
+test: boolean, };

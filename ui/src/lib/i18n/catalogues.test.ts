@@ -6,6 +6,9 @@ import ptBR from './pt-BR.json';
 import es from './es.json';
 import en from './en.json';
 import { KNOWN_ERROR_CODES } from '../errors';
+import { AUDIT_ACTIONS, ROLES } from '../team';
+import { HEALTHS, WORDED_CODES } from '../integration';
+import { SHORTCUTS } from '../shortcuts';
 
 type Tree = { [key: string]: string | Tree };
 
@@ -77,6 +80,19 @@ describe('message catalogues', () => {
       ...['queued', 'sent', 'delivered', 'read', 'failed'].map((s) => `message_status.${s}`),
       ...['image', 'video', 'document', 'location'].map((m) => `bubble.media.${m}`),
       ...['header', 'body', 'button'].map((w) => `docs.where.${w}`),
+      ...ROLES.flatMap((r) => [`roles.${r}`, `roles.describe.${r}`]),
+      ...AUDIT_ACTIONS.map((a) => `audit.actions.${a}`),
+      ...['edit_campaigns', 'reveal_credentials', 'manage_team', 'view_audit_log'].map((p) => `roles.denied.${p}`),
+      ...['role_changed', 'member_reactivated', 'member_deactivated', 'member_unblocked', 'reset_created'].map((t) => `toast.${t}`),
+      // issue 15: the integration log
+      ...WORDED_CODES.map((c) => `integration.reason.${c}`),
+      ...HEALTHS.map((h) => `integration.health.${h}`),
+      ...['waiting', 'token_obtained', 'sending', 'failing'].map((s) => `integration.state.${s}`),
+      ...['token', 'send'].map((k) => `integration.kind.${k}`),
+      ...['other', 'status'].map((r) => `integration.reason.${r}`),
+      ...['system', 'light', 'dark'].map((t) => `settings.theme.${t}`),
+      ...SHORTCUTS.map((s) => `settings.shortcuts.${s.action}`),
+      ...['empty', 'invalid', 'scheme', 'credentials', 'query', 'http_public'].map((p) => `welcome.address.error.${p}`),
     ];
     expect(dynamic.filter((k) => !reference.has(k))).toEqual([]);
   });
