@@ -302,17 +302,46 @@ pub fn json_rejection(rejection: JsonRejection) -> ApiError {
     }
 }
 
-/// `axum::Json` with [`ApiError`] rejections.
+/// `axum::Json` with [`ApiError`] rejections. Every request body of the API is a JSON
+/// object: anything else (`[]`, `"x"`, `1`) is refused with 422 `invalid_body`, even
+/// where serde would read a struct from an array.
 pub struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
-        axum::Json::<T>::from_request(request, state)
+        axum::Json::<JsonObject<T>>::from_request(request, state)
             .await
-            .map(|axum::Json(value)| ApiJson(value))
+            .map(|axum::Json(JsonObject(value))| ApiJson(value))
             .map_err(json_rejection)
+    }
+}
+
+/// A `T` read only from a JSON object. serde's derived structs also accept a JSON array
+/// (their fields in order), which no client of this API means.
+struct JsonObject<T>(T);
+
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for JsonObject<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ObjectVisitor<T>(PhantomData<T>);
+
+        impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for ObjectVisitor<T> {
+            type Value = JsonObject<T>;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+                formatter.write_str("a JSON object")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Self::Value, A::Error> {
+                T::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(JsonObject)
+            }
+        }
+
+        deserializer.deserialize_map(ObjectVisitor(PhantomData))
     }
 }
 

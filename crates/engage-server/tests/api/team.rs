@@ -12,7 +12,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::helpers::{execute_sql, spawn_app, spawn_app_configured, TestApp};
+use crate::helpers::{assert_error, execute_sql, spawn_app, spawn_app_configured, TestApp};
 
 /// What each staff route needs. **Every staff route of the OpenAPI document must have a
 /// decision here**: `Some(permission)`, or `None` for what any signed-in person may do
@@ -979,6 +979,25 @@ async fn an_admin_resets_a_password_with_a_new_code_that_ends_the_old_sessions()
         )
         .await;
     assert_eq!(me_again.role, Role::Editor, "the role is kept");
+}
+
+#[tokio::test]
+async fn a_password_reset_whose_body_is_not_a_json_object_is_refused_and_issues_no_code() {
+    let app = spawn_app().await;
+    let admin = app.staff_token().await;
+    let (_, token) = member(&app, &admin, Role::Editor).await;
+    let me: Me = app.get_ok("/v1/me", &token).await;
+    let path = format!("/v1/team/members/{}/password-reset", me.user_id);
+    for body in [json!([]), json!(["pt-BR"]), json!("pt-BR"), json!(7)] {
+        let resp = app.post_json(&path, &admin, &body).await;
+        assert_error(resp, StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", None).await;
+    }
+    let team: Team = app.get_ok("/v1/team", &admin).await;
+    assert!(
+        team.invitations.iter().all(|invitation| !invitation.reset),
+        "no reset code was issued: {:?}",
+        team.invitations
+    );
 }
 
 /// A mail server that accepts every message and hands each one (envelope and data) to the
