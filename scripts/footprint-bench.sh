@@ -134,7 +134,9 @@ deb="$(ls -t "$target"/release/bundle/deb/*.deb 2>/dev/null | head -1 || true)"
 cargo build --release -p engage-server --bin engage-server
 server_bin="$target/release/engage-server"
 data_dir="$(mktemp -d -t engage-footprint-XXXXXX)"
-trap 'rm -rf "$data_dir"' EXIT
+# ENGAGE_FOOTPRINT_KEEP=1 keeps the seeded data directory (and the app's log in it) for a look.
+remove_data() { [ -n "${ENGAGE_FOOTPRINT_KEEP:-}" ] && echo "data kept in $data_dir" >&2 || rm -rf "$data_dir"; }
+trap remove_data EXIT
 # The layout of the app's sandbox (app_core::sandbox: engage_server::sandbox::start_sandbox on
 # <data dir>/sandbox): data_dir/sandbox/sandbox.db with secret.key beside it.
 mkdir -m 700 "$data_dir/sandbox"
@@ -144,7 +146,7 @@ creds="$("$server_bin" demo --database-url "$db")"
 port="$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
 NO_COLOR=1 "$server_bin" serve --database-url "$db" --listen "127.0.0.1:$port" >"$data_dir/seed-server.log" 2>&1 &
 server_pid=$!
-trap 'kill "$server_pid" 2>/dev/null || true; rm -rf "$data_dir"' EXIT
+trap 'kill "$server_pid" 2>/dev/null || true; remove_data' EXIT
 for _ in $(seq 1 200); do
   curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
   sleep 0.05

@@ -238,6 +238,10 @@ impl AppCore {
             let mut sandbox = self.sandbox.lock().await;
             if sandbox.is_none() {
                 *sandbox = Some(SandboxServer::start(&self.data_dir).await?);
+                tracing::info!(
+                    uptime_ms = crate::process_uptime_ms() as u64,
+                    "sandbox started"
+                );
             }
             let server = sandbox
                 .as_ref()
@@ -255,6 +259,10 @@ impl AppCore {
         let tokens = api.login(&email, &password).await.map_err(|e| {
             AppError::SandboxFailed(format!("signing in to the sandbox failed: {e}"))
         })?;
+        tracing::info!(
+            uptime_ms = crate::process_uptime_ms() as u64,
+            "sandbox signed in"
+        );
         let me = api.me(&tokens.access_token).await?;
         let session = Session::new(api, SessionMode::Sandbox, email, me, tokens, None);
         let info = self.install(session).await;
@@ -371,7 +379,14 @@ impl AppCore {
             return;
         };
         let reading = session.clone();
-        let read = tokio::spawn(async move { campaign_rows(&reading, None).await });
+        let read = tokio::spawn(async move {
+            let rows = campaign_rows(&reading, None).await;
+            tracing::info!(
+                uptime_ms = crate::process_uptime_ms() as u64,
+                "first campaign list read"
+            );
+            rows
+        });
         *self.first_list.lock().unwrap_or_else(|p| p.into_inner()) =
             Some(FirstList { session, read });
     }
