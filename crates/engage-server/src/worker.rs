@@ -184,14 +184,17 @@ impl SandboxProvider {
                 match writer.report(None, vec![report.clone()]).await {
                     Ok(applied) if applied.applied > 0 => return,
                     Ok(_) => {}
-                    Err(error) => {
-                        tracing::debug!(%error, "a sandbox report was not recorded");
-                        return;
-                    }
+                    // A transient database error is retried like an acceptance not yet seen.
+                    Err(error) => tracing::debug!(%error, "a sandbox report was not recorded yet"),
                 }
                 drop(writer);
                 tokio::time::sleep(Duration::from_millis(500)).await;
             }
+            tracing::warn!(
+                provider_message_id = %report.provider_message_id,
+                status = ?report.status,
+                "a sandbox report was dropped: its message could not take it in time"
+            );
         });
     }
 }

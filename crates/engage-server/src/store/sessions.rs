@@ -350,7 +350,9 @@ impl Store {
     pub async fn end_session(&self, session_id: Uuid, user_id: Uuid) -> Result<(), StoreError> {
         let now = now_ms();
         let session = session_id.to_string();
-        let mut tx = self.begin().await?;
+        // Reads, then writes: the write lock first (a deferred one failed logouts with
+        // SQLITE_BUSY when another writer committed in between).
+        let mut tx = self.begin_write().await?;
         let owned: Option<(String,)> = on_tx!(&mut tx, conn => sqlx::query_as(
             "SELECT id FROM sessions WHERE id = $1 AND user_id = $2",
         )
