@@ -1,3 +1,5 @@
+// First: asks the Rust side for the start-up answer before anything else is evaluated.
+import './lib/startup';
 import './styles/app.css';
 import { mount } from 'svelte';
 import App from './App.svelte';

@@ -7,7 +7,11 @@ use std::path::Path;
 use crate::config::{sqlite_url, SecretKeySource, ServerConfig, WhatsAppConfig};
 use crate::demo::{seed_demo, DemoCredentials};
 use crate::error::ServerError;
+use crate::http::auth::open_session;
 use crate::server::{start, RunningServer};
+use crate::store::{Actor, AuditContext, SessionOrigin};
+use engage_core::team::device_label;
+use engage_core::wire::StaffTokenResponse;
 
 /// Preferred sandbox port.
 pub const SANDBOX_PORT: u16 = 8787;
@@ -16,6 +20,39 @@ pub const SANDBOX_PORT: u16 = 8787;
 pub struct Sandbox {
     pub server: RunningServer,
     pub credentials: DemoCredentials,
+}
+
+impl Sandbox {
+    /// Signs the demo user in, as `POST /v1/auth/login` would with the demo password, but
+    /// without checking that password: the app that runs the sandbox holds its database and
+    /// key, and the check costs an argon2 hash (~19 MiB and tens of milliseconds of CPU) on
+    /// every launch of the app, while its window is starting (desktop footprint, issue 14).
+    /// The session is an ordinary one: audited as a sign-in from "Engage desktop", refreshed,
+    /// listed and ended like any other.
+    pub async fn sign_in(&self) -> Result<StaffTokenResponse, ServerError> {
+        let store = self.server.store();
+        let user = store
+            .user_by_email(&self.credentials.user.email)
+            .await?
+            .filter(|user| user.active)
+            .ok_or_else(|| ServerError::NotFound {
+                what: "active demo user",
+                id: self.credentials.user.email.clone(),
+            })?;
+        let context = AuditContext {
+            workspace_id: Some(user.workspace_id),
+            actor: Actor::User {
+                id: user.id,
+                email: user.email.clone(),
+            },
+            address: None,
+        };
+        let origin = SessionOrigin {
+            device: device_label(Some(concat!("engage-desktop/", env!("CARGO_PKG_VERSION")))),
+            address: None,
+        };
+        Ok(open_session(store, &context, user.id, &origin).await?)
+    }
 }
 
 /// Starts the sandbox: database `data_dir/sandbox.db`, key file `data_dir/secret.key`,
@@ -89,5 +126,48 @@ mod send_checks {
             crate::SecretKeySource::File(path.into()),
         )));
         require_send(super::start_sandbox(path));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_sandbox_signs_its_demo_user_in_with_an_ordinary_session_from_the_desktop_app() {
+        let dir = tempfile::tempdir().unwrap();
+        let sandbox = start_sandbox(dir.path()).await.unwrap();
+        let tokens = sandbox.sign_in().await.unwrap();
+        let http = reqwest::Client::new();
+        let get = |path: &str, token: &str| {
+            http.get(format!("{}{path}", sandbox.server.base_url()))
+                .bearer_auth(token)
+                .send()
+        };
+        let me: serde_json::Value = get("/v1/me", &tokens.access_token)
+            .await
+            .unwrap()
+            .error_for_status()
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(me["email"], "demo@engage.local");
+        let sessions: serde_json::Value = get("/v1/me/sessions", &tokens.access_token)
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(sessions["items"][0]["device"], "Engage desktop");
+        // Its refresh token rotates like any other.
+        let refreshed = http
+            .post(format!("{}/v1/auth/refresh", sandbox.server.base_url()))
+            .json(&serde_json::json!({ "refresh_token": tokens.refresh_token }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refreshed.status(), reqwest::StatusCode::OK);
+        sandbox.server.shutdown().await;
     }
 }

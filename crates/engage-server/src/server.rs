@@ -187,6 +187,11 @@ impl RunningServer {
         self.base_url.clone()
     }
 
+    /// The server's store (the desktop sandbox signs its demo user in through it).
+    pub(crate) fn store(&self) -> &Store {
+        &self.store
+    }
+
     /// Stops accepting connections, lets in-flight requests finish (their messages are
     /// committed before they answer; at most [`HTTP_DRAIN`]), lets the worker finish the
     /// deliveries in flight (at most [`WORKER_DRAIN`]), gives up this instance's leases so

@@ -234,7 +234,7 @@ impl AppCore {
     }
 
     async fn open_sandbox(&self) -> Result<SessionInfo, AppError> {
-        let (url, email, password) = {
+        let (url, email, tokens) = {
             let mut sandbox = self.sandbox.lock().await;
             if sandbox.is_none() {
                 *sandbox = Some(SandboxServer::start(&self.data_dir).await?);
@@ -249,16 +249,13 @@ impl AppCore {
             (
                 server.base_url(),
                 server.email().to_owned(),
-                server.password().to_owned(),
+                server.sign_in().await?,
             )
         };
         let api = ApiClient::new(
             ServerUrl::parse(&url, "server_url")
                 .map_err(|e| AppError::SandboxFailed(e.to_string()))?,
         );
-        let tokens = api.login(&email, &password).await.map_err(|e| {
-            AppError::SandboxFailed(format!("signing in to the sandbox failed: {e}"))
-        })?;
         tracing::info!(
             uptime_ms = crate::process_uptime_ms() as u64,
             "sandbox signed in"

@@ -4,6 +4,8 @@
 
 use std::path::Path;
 
+use engage_core::wire::StaffTokenResponse;
+
 use super::AppError;
 
 pub struct SandboxServer {
@@ -32,8 +34,13 @@ impl SandboxServer {
         &self.inner.credentials.user.email
     }
 
-    pub fn password(&self) -> &str {
-        &self.inner.credentials.user.password
+    /// A session for the demo user, opened in the sandbox's own store (no password check: see
+    /// `engage_server::sandbox::Sandbox::sign_in`).
+    pub async fn sign_in(&self) -> Result<StaffTokenResponse, AppError> {
+        self.inner
+            .sign_in()
+            .await
+            .map_err(|e| AppError::SandboxFailed(format!("signing in to the sandbox failed: {e}")))
     }
 
     /// The demo API client's secret (tests compare the curls with it).

@@ -16,7 +16,10 @@ use super::extractor::{ApiJson, ClientAddress, RawBody, StaffUser, UserAgent};
 use super::{no_store, AppState};
 use crate::crypto::{random_token, sha256};
 use crate::store::team::{account_key, address_key};
-use crate::store::{now_ms, Actor, AuditContext, NewAuditEntry, Rotation, SessionOrigin};
+use crate::store::{
+    now_ms, Actor, AuditContext, NewAuditEntry, Rotation, SessionOrigin, Store, StoreError,
+};
+use uuid::Uuid;
 
 /// Staff access tokens live 15 minutes.
 pub const STAFF_ACCESS_TTL_SECS: u64 = 15 * 60;
@@ -167,23 +170,36 @@ pub async fn login(
         }
     };
     state.store.clear_sign_in_failures(&names[0]).await?;
-    let pair = TokenPair::generate();
     let origin = SessionOrigin {
         device: device_label(agent.as_deref()),
         address,
     };
-    state
-        .store
+    Ok(Json(
+        open_session(&state.store, &context, user.id, &origin).await?,
+    ))
+}
+
+/// Starts a session for a user whose sign-in was accepted (audited as `signed_in`) and
+/// returns its tokens: after a password check ([`login`]), or for the demo user of the
+/// desktop app's own sandbox ([`crate::sandbox::Sandbox::sign_in`]).
+pub(crate) async fn open_session(
+    store: &Store,
+    context: &AuditContext,
+    user_id: Uuid,
+    origin: &SessionOrigin,
+) -> Result<StaffTokenResponse, StoreError> {
+    let pair = TokenPair::generate();
+    store
         .start_session(
-            &context,
+            context,
             &NewAuditEntry::new(AuditAction::SignedIn),
-            user.id,
-            &origin,
+            user_id,
+            origin,
             (&pair.access_hash, pair.access_expires_at),
             (&pair.refresh_hash, pair.refresh_expires_at),
         )
         .await?;
-    Ok(Json(pair.response()))
+    Ok(pair.response())
 }
 
 /// 429 `too_many_attempts` until `until` (Unix ms), rounded up to whole seconds.

@@ -3,7 +3,7 @@
 //! `GET /openapi.json`. Every handler answers refusals with the one [`error::ApiError`].
 
 mod audit;
-mod auth;
+pub(crate) mod auth;
 mod cache;
 mod callbacks;
 mod campaigns;

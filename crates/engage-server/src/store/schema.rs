@@ -120,6 +120,7 @@ impl Store {
                 result?
             }
         };
+        self.fill_phone_displays().await?;
         Ok(MigrationReport {
             backend: match self.backend() {
                 Backend::Sqlite => "sqlite",
@@ -258,6 +259,31 @@ mod tests {
             0,
             "the table left the database's file"
         );
+        store.close().await;
+    }
+
+    #[tokio::test]
+    async fn migrating_fills_the_display_form_of_numbers_written_before_it_was_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+        let store = Store::connect(&url).await.unwrap();
+        // A sender as the release before 0016 wrote it: no display form.
+        on_pool!(store, pool => sqlx::query(
+            "INSERT INTO workspaces (id, name, created_at) VALUES ('w', 'Acme', 1);
+             INSERT INTO senders (id, workspace_id, name, phone, status, provider, created_at)
+             VALUES ('s', 'w', 'Support', '+5511987654321', 'active', 'sandbox', 1)",
+        )
+        .execute(pool)
+        .await.map(|done| done.rows_affected()))
+        .unwrap();
+        store.migrate().await.unwrap();
+        let stored: Option<String> = on_pool!(store, pool => sqlx::query_scalar(
+            "SELECT phone_display FROM senders WHERE id = 's'"
+        )
+        .fetch_one(pool)
+        .await)
+        .unwrap();
+        assert_eq!(stored.as_deref(), Some("+55 11 98765-4321"));
         store.close().await;
     }
 

@@ -5,6 +5,7 @@ use engage_core::wire::{ProviderKind, SenderStatus};
 use sqlx::FromRow;
 use uuid::Uuid;
 
+use super::senders::phone_display;
 use super::{enum_str, now_ms, on_pool, parse_uuid, unique_or, Store, StoreError};
 
 /// A whatsapp_cloud sender to create.
@@ -44,8 +45,9 @@ impl Store {
         let id = Uuid::now_v7();
         on_pool!(self, pool => sqlx::query(
             "INSERT INTO senders (id, workspace_id, name, phone, status, provider, created_at,
-                                  phone_number_id, waba_id, access_token_encrypted, rate_per_second)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                                  phone_number_id, waba_id, access_token_encrypted, rate_per_second,
+                                  phone_display)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(id.to_string())
         .bind(sender.workspace_id.to_string())
@@ -58,6 +60,7 @@ impl Store {
         .bind(sender.waba_id)
         .bind(sender.access_token_encrypted)
         .bind(sender.rate_per_second.map(i64::from))
+        .bind(phone_display(sender.phone))
         .execute(pool)
         .await.map(|done| done.rows_affected()))
         .map_err(|error| unique_or(error, StoreError::SenderPhoneTaken))?;
@@ -222,7 +225,7 @@ impl Store {
         status: SenderStatus,
     ) -> Result<bool, StoreError> {
         let changed = on_pool!(self, pool => sqlx::query(
-            "UPDATE senders SET name = $1, phone = $2, status = $3
+            "UPDATE senders SET name = $1, phone = $2, status = $3, phone_display = $8
              WHERE id = $4 AND (name != $5 OR phone != $6 OR status != $7)",
         )
         .bind(name)
@@ -232,6 +235,7 @@ impl Store {
         .bind(name)
         .bind(phone)
         .bind(enum_str(&status))
+        .bind(phone_display(phone))
         .execute(pool)
         .await.map(|done| done.rows_affected()))
         .map_err(|error| unique_or(error, StoreError::SenderPhoneTaken))?;
