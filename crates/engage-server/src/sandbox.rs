@@ -83,8 +83,9 @@ pub async fn start_sandbox_with(
         callbacks: crate::config::CallbackConfig {
             allow_private: true,
         },
-        // One sign-in per launch: its ~19 MiB of argon2 memory is freed after it, not kept
-        // in the app process for a next one (desktop footprint, issue 14).
+        // Password sign-ins are rare here (the demo user's goes through `Sandbox::sign_in`):
+        // each one's ~19 MiB of argon2 memory is freed after it, not kept in the app process
+        // for a next one (desktop footprint, issue 14).
         limits: crate::config::Limits {
             keep_password_memory: false,
             ..crate::config::Limits::default()

@@ -172,6 +172,10 @@ let campaignsReported = false;
 export function campaignsShown(): void {
   if (campaignsReported) return;
   campaignsReported = true;
+  // User Timing marks: the start's moments on the page's clock (read through WebDriver's
+  // `performance.getEntriesByType('mark')`; README, "Desktop footprint").
+  performance.mark('engage:campaigns-shown');
+  requestAnimationFrame(() => performance.mark('engage:campaigns-frame'));
   call('ui_ready', { stage: 'campaigns' }).catch(() => {});
 }
 

@@ -7,7 +7,11 @@
  */
 import { call } from '$lib/ipc';
 
+performance.mark('engage:bundle-evaluating');
 export const startup = call('get_startup');
-// Awaited (and its failure shown) by App.svelte; this only keeps an early failure from
-// being reported as unhandled before the app has mounted.
-startup.catch(() => {});
+// Marks the answer's arrival (User Timing). A failure is App.svelte's to show: handled here
+// only so that it is not reported as unhandled before the app has mounted.
+startup.then(
+  () => performance.mark('engage:startup-answered'),
+  () => {},
+);

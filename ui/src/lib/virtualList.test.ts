@@ -10,6 +10,12 @@ describe('visibleWindow', () => {
     expect(w.padBottom).toBe((10_000 - w.end) * 60);
   });
 
+  it('renders only the rows in view, with their spacers, when the first frame asks for no overscan', () => {
+    const w = visibleWindow(0, 550, 60, 1_000, 0);
+    expect([w.start, w.end]).toEqual([0, 11]);
+    expect(w.padTop + (w.end - w.start) * 60 + w.padBottom).toBe(60_000);
+  });
+
   it('keeps the total height of 10,000 rows wherever the list is scrolled', () => {
     for (const scrollTop of [0, 1, 59, 60, 123_456, 599_400, 10_000_000]) {
       const w = visibleWindow(scrollTop, 600, 60, 10_000);
