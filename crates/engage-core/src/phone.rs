@@ -103,6 +103,15 @@ impl PhoneNumber {
         })
     }
 
+    /// Loads libphonenumber's metadata now, on this thread: otherwise the first number parsed
+    /// in the process loads it, blocking whatever thread that is for the load (~170 ms in
+    /// release). Servers call it before they take requests.
+    pub fn load_metadata() {
+        if let Ok(number) = PhoneNumber::parse("+5511987654321") {
+            number.display();
+        }
+    }
+
     /// `+5511987654321`.
     pub fn as_e164(&self) -> &str {
         &self.e164

@@ -636,6 +636,12 @@ pub struct Limits {
     /// (a server: no allocation per sign-in) or frees it after each one (the desktop app's
     /// sandbox, which signs in once per launch). Not an environment variable.
     pub keep_password_memory: bool,
+    /// Whether `start` loads libphonenumber's metadata before it takes requests (a server:
+    /// the first send, which validates its recipient, does not stall its worker thread for
+    /// the load, ~170 ms in release and seconds in a debug build) or leaves it to the first
+    /// use (the desktop app's sandbox, whose start competes with its window's for the CPU).
+    /// Not an environment variable.
+    pub load_phone_metadata_at_start: bool,
     /// Send requests per second each API client may make to one instance
     /// (`POST /v1/campaigns/{id}/messages`), unless its workspace sets its own rate.
     /// `ENGAGE_SEND_RATE_PER_SECOND`.
@@ -657,6 +663,7 @@ impl Default for Limits {
             password_hash_queue: 64,
             password_hash_wait: Duration::from_secs(10),
             keep_password_memory: true,
+            load_phone_metadata_at_start: true,
             send_rate_per_second: 1_000,
         }
     }

@@ -88,6 +88,8 @@ pub async fn start_sandbox_with(
         // for a next one (desktop footprint, issue 14).
         limits: crate::config::Limits {
             keep_password_memory: false,
+            // Loaded by the first send instead: the app's start does not read a number.
+            load_phone_metadata_at_start: false,
             ..crate::config::Limits::default()
         },
         ..ServerConfig::new(database_url.clone(), secret_key.clone())

@@ -61,6 +61,9 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     let secret_key = config.load_secret_key()?;
     let store = Store::connect(&config.database_url).await?;
     crate::store::name_keys::recompute_once(&store).await?;
+    if config.limits.load_phone_metadata_at_start {
+        tokio::task::spawn_blocking(engage_core::PhoneNumber::load_metadata).await?;
+    }
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|source| ServerError::Bind {
