@@ -1,5 +1,6 @@
 //! The embedded sandbox of the desktop app: a server on loopback over a SQLite file in the
-//! app's data directory, with the demo workspace seeded.
+//! app's data directory, with the demo workspace seeded, and the demo user's sign-in
+//! ([`Sandbox::sign_in`]).
 
 use std::net::SocketAddr;
 use std::path::Path;

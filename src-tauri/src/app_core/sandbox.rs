@@ -1,6 +1,7 @@
 //! The sandbox: the engage-server library running inside the app on 127.0.0.1 (port 8787 when
 //! free), with its SQLite database in `<data dir>/sandbox` and the demo workspace seeded on
-//! first run. The app then signs in to it like to any server, with the demo credentials.
+//! first run. The app signs the demo user in through the sandbox's own store (no password
+//! check: `engage_server::sandbox::Sandbox::sign_in`), then talks to it like to any server.
 
 use std::path::Path;
 
