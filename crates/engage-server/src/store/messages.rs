@@ -1,7 +1,7 @@
 //! The durable message queue: inserts (through [`super::writer`]), reads for the API, and the
 //! worker's claim / status updates.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use engage_core::message_log::MessageFilter;
 use engage_core::wire::{Message, MessageError, MessageStatus, ProviderKind, Template};
@@ -566,14 +566,60 @@ fn accepted_status(reported: MessageStatus) -> Result<MessageStatus, engage_core
 /// A forward move of one message: (from, to, id, provider message id, when in ms).
 type Advance<'a> = (MessageStatus, MessageStatus, &'a str, Option<&'a str>, i64);
 
-/// Applies the worker's outcomes in the open transaction. Each applies only to a message
-/// still `queued` (a lease taken over by another worker meanwhile leaves it alone).
-pub(crate) async fn apply_outcomes(tx: &mut Tx, outcomes: &[Outcome]) -> Result<(), StoreError> {
+impl Outcome {
+    fn id(&self) -> &str {
+        match self {
+            Outcome::Accepted { id, .. }
+            | Outcome::Retry { id, .. }
+            | Outcome::Deferred { id, .. }
+            | Outcome::Failed { id, .. } => id,
+        }
+    }
+}
+
+/// Of `ids`, the messages whose outcome `owner` may still record: `queued`, and leased to
+/// `owner` or to no one. A lease that ran out and was taken over by another instance is that
+/// instance's: it called the provider again, and its answer is the one to keep. The rows are
+/// locked (an `UPDATE`) so that no claim takes them before this transaction ends.
+async fn still_owned(
+    tx: &mut Tx,
+    owner: &str,
+    ids: &[&str],
+) -> Result<HashSet<String>, StoreError> {
+    let mut owned = HashSet::new();
+    for chunk in ids.chunks(CHUNK) {
+        owned.extend(on_tx!(&mut *tx, conn => {
+            let mut builder = QueryBuilder::new("UPDATE messages SET updated_at = ");
+            builder
+                .push_bind(now_ms())
+                .push(" WHERE status = 'queued' AND (lease_owner IS NULL OR lease_owner = ")
+                .push_bind(owner)
+                .push(") AND id IN (");
+            let mut list = builder.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
+            }
+            builder.push(") RETURNING id");
+            builder.build_query_scalar::<String>().fetch_all(&mut *conn).await
+        })?);
+    }
+    Ok(owned)
+}
+
+/// Applies the outcomes of `owner`'s deliveries in the open transaction. Each applies only to
+/// a message still `queued` and not leased meanwhile to another instance ([`still_owned`]).
+pub(crate) async fn apply_outcomes(
+    tx: &mut Tx,
+    owner: &str,
+    outcomes: &[Outcome],
+) -> Result<(), StoreError> {
     let now = now_ms();
+    let ids: Vec<&str> = outcomes.iter().map(Outcome::id).collect();
+    let owned = still_owned(tx, owner, &ids).await?;
     let mut advances: Vec<Advance<'_>> = Vec::new();
     let mut failures: Vec<Failure<'_>> = Vec::new();
     let mut invalid: Vec<(String, MessageError)> = Vec::new();
-    for outcome in outcomes {
+    for outcome in outcomes.iter().filter(|o| owned.contains(o.id())) {
         match outcome {
             Outcome::Accepted {
                 id,

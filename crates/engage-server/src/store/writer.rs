@@ -261,7 +261,7 @@ async fn run(
             committed.notify_one();
         }
         if !outcomes.is_empty() {
-            commit_outcomes(&store, outcomes).await;
+            commit_outcomes(&store, &owner, outcomes).await;
         }
         for job in others {
             run_other(&store, &owner, job).await;
@@ -298,11 +298,12 @@ async fn run_other(store: &Store, owner: &str, job: Other) {
     }
 }
 
-/// Commits outcomes in one transaction (one by one when the group fails).
-async fn commit_outcomes(store: &Store, jobs: Vec<(Outcome, Reply<()>)>) {
+/// Commits the outcomes of `owner`'s deliveries in one transaction (one by one when the
+/// group fails).
+async fn commit_outcomes(store: &Store, owner: &str, jobs: Vec<(Outcome, Reply<()>)>) {
     let commit = |outcomes: Vec<Outcome>| async move {
         let mut tx = store.begin().await?;
-        apply_outcomes(&mut tx, &outcomes).await?;
+        apply_outcomes(&mut tx, owner, &outcomes).await?;
         tx.commit().await?;
         Ok::<_, StoreError>(())
     };
@@ -781,6 +782,97 @@ mod tests {
         };
         assert_eq!(provider(credentials_test), ProviderKind::Sandbox);
         assert_eq!(provider(staff_test), ProviderKind::WhatsappCloud);
+    }
+
+    /// Instance `a` called the provider but could not record the answer before its lease
+    /// ran out; `b` claimed the message and called again. The answer kept is `b`'s.
+    async fn taken_over(a: &Fixture) -> (MessageWriter, Uuid) {
+        let (b, _task) = MessageWriter::spawn(
+            a.store.clone(),
+            "instance-b".into(),
+            Arc::new(Notify::new()),
+        );
+        b.release_leases().await.unwrap();
+        let id = a.enqueue(1).await[0];
+        assert_eq!(a.writer.claim(10, 0).await.unwrap().len(), 1);
+        assert_eq!(
+            b.claim(10, 60_000).await.unwrap().len(),
+            1,
+            "the lease ran out"
+        );
+        (b, id)
+    }
+
+    async fn provider_message_id(f: &Fixture, id: Uuid) -> Option<String> {
+        sqlx::query_scalar("SELECT provider_message_id FROM messages WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_one(f.store.sqlite_pool().unwrap())
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_late_answer_of_an_instance_whose_lease_was_taken_over_is_not_recorded() {
+        let a = fixture("instance-a").await;
+        let (b, id) = taken_over(&a).await;
+        let accepted = |wamid: &str| Outcome::Accepted {
+            id: id.to_string(),
+            status: MessageStatus::Sent,
+            provider_message_id: wamid.into(),
+        };
+        a.writer.record(accepted("wamid.first")).await.unwrap();
+        assert_eq!(a.status(id).await.0, MessageStatus::Queued, "still b's");
+        b.record(accepted("wamid.second")).await.unwrap();
+        assert_eq!(a.status(id).await.0, MessageStatus::Sent);
+        assert_eq!(
+            provider_message_id(&a, id).await.as_deref(),
+            Some("wamid.second"),
+            "the answer of the last call is the one a status webhook will name"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_late_retry_of_an_instance_whose_lease_was_taken_over_leaves_the_new_lease_alone() {
+        let a = fixture("instance-a").await;
+        let (b, id) = taken_over(&a).await;
+        a.writer
+            .record(Outcome::Retry {
+                id: id.to_string(),
+                at_ms: now_ms() - 1,
+                error: error("provider_unavailable"),
+            })
+            .await
+            .unwrap();
+        assert!(
+            a.writer.claim(10, 60_000).await.unwrap().is_empty(),
+            "b's call is still open: no one else claims the message"
+        );
+        b.record(Outcome::Failed {
+            id: id.to_string(),
+            error: error("whatsapp_131026"),
+        })
+        .await
+        .unwrap();
+        assert_eq!(a.status(id).await.0, MessageStatus::Failed);
+    }
+
+    #[tokio::test]
+    async fn an_answer_recorded_after_the_lease_was_released_still_counts() {
+        let a = fixture("instance-a").await;
+        a.writer.release_leases().await.unwrap();
+        let id = a.enqueue(1).await[0];
+        a.writer.claim(10, 60_000).await.unwrap();
+        // (Stopping: the leases are given up while the last calls are answered.)
+        a.writer.release_leases().await.unwrap();
+        a.writer
+            .record(Outcome::Accepted {
+                id: id.to_string(),
+                status: MessageStatus::Sent,
+                provider_message_id: "wamid.last".into(),
+            })
+            .await
+            .unwrap();
+        assert_eq!(a.status(id).await.0, MessageStatus::Sent);
     }
 
     #[tokio::test]
