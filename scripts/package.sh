@@ -3,7 +3,8 @@
 # "Engage" (version from the workspace Cargo.toml, which tauri.conf.json must match), then
 # checks the .deb (scripts/check-package.sh). About 11 min on 2 cores from a clean target dir.
 #   scripts/package.sh              build + check
-#   scripts/package.sh --no-build   check the newest .deb already built
+#   scripts/package.sh --build-only build (scripts/test.sh runs it beside the e2e suite)
+#   scripts/package.sh --no-build   check the packages already built
 # Update signatures (.sig) are made by the release workflow only, where the private key is a
 # secret (TAURI_SIGNING_PRIVATE_KEY); here they are switched off. AppImage is left out: its
 # bundler downloads AppRun from the internet.
@@ -30,6 +31,7 @@ if [ "${1:-}" != "--no-build" ]; then
     npx --prefix ui tauri build --bundles deb,rpm \
     --config '{"bundle":{"createUpdaterArtifacts":false}}'
 fi
+[ "${1:-}" != "--build-only" ] || exit 0
 
 deb="$target/release/bundle/deb/Engage_${version}_amd64.deb"
 rpm="$(ls "$target"/release/bundle/rpm/Engage-"$version"-*.rpm 2>/dev/null | head -1 || true)"

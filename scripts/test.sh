@@ -41,10 +41,10 @@ step "cargo test --workspace (regenerates the ts-rs bindings)"
 dbus-run-session -- scripts/with-keyring.sh cargo test --workspace -- --skip faults::
 
 step "the API suite again, on PostgreSQL (a cluster the tests start themselves)"
-ENGAGE_TEST_BACKEND=postgres cargo test -p engage-server --test api
+ENGAGE_TEST_BACKEND=postgres cargo test --workspace --test api
 
 step "fault tests: three serve processes on one PostgreSQL (kill -9, PostgreSQL restart), with their counts"
-cargo test -p engage-server --test cluster -- --nocapture
+cargo test --workspace --test cluster -- --nocapture
 
 step "TypeScript bindings are up to date"
 stale="$(git status --porcelain -- ui/src/lib/bindings)"
@@ -60,15 +60,43 @@ step "build the binaries the end-to-end suite launches (engage-desktop, engage-s
 # its test-only routes): naming it keeps one feature set, so nothing is compiled twice.
 cargo build --workspace --bins --features engage-server/test-routes
 
+# The release build of the installers is the longest step (~13 min from a clean target dir)
+# and needs nothing from the ones below, which leave part of the two cores idle (they wait on
+# the window, the fuzzer's HTTP round trips): it runs beside them, at the lowest priority, and
+# is checked at the end. Those steps run binaries already built, so no cargo command waits
+# for the build directory the release build holds.
+step "the end-to-end suite's test binary (run directly below)"
+e2e_bin="$(cargo test --workspace --test e2e --no-run --message-format=json |
+  python3 -c 'import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "e2e" and m.get("executable"):
+        print(m["executable"])')"
+[ -x "$e2e_bin" ] || { echo "error: no e2e test binary was built" >&2; exit 1; }
+
+step "Linux installers: the release build starts in the background (log: target/package-build.log)"
+package_log="${CARGO_TARGET_DIR:-target}/package-build.log"
+setsid nice -n 19 scripts/package.sh --build-only >"$package_log" 2>&1 &
+package_pid=$!
+# A failure below stops the background build too.
+trap 'kill -- -"$package_pid" 2>/dev/null || true' EXIT
+
 step "API fuzzing: Schemathesis against /openapi.json of a real engage-server (scripts/fuzz-api.sh)"
 ENGAGE_FUZZ_SERVER="${CARGO_TARGET_DIR:-target}/debug/engage-server" scripts/fuzz-api.sh
 
 step "end-to-end suite: the real window under Xvfb, a real keyring on a private D-Bus"
-ENGAGE_E2E=1 xvfb-run -a -s "-screen 0 1280x800x24" \
-  dbus-run-session -- scripts/with-keyring.sh \
-  cargo test --workspace --test e2e -- --test-threads=1
+# (In tests/, as cargo runs it.)
+(cd tests && ENGAGE_E2E=1 xvfb-run -a -s "-screen 0 1280x800x24" \
+  dbus-run-session -- ../scripts/with-keyring.sh "$e2e_bin" --test-threads=1)
 
-step "Linux installers: release build of the .deb and .rpm, then the .deb unpacked and checked (scripts/package.sh)"
-scripts/package.sh
+step "Linux installers: the release build finishes, then the .deb and .rpm are checked (scripts/package.sh)"
+if ! wait "$package_pid"; then
+  echo "error: the release build of the installers failed; its log:" >&2
+  tail -n 60 "$package_log" >&2
+  exit 1
+fi
+trap - EXIT
+tail -n 3 "$package_log"
+scripts/package.sh --no-build
 
 step "all checks passed in $((SECONDS - started)) s (screenshots: target/e2e-screenshots/)"
