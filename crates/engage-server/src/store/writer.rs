@@ -576,6 +576,15 @@ mod tests {
         }
     }
 
+    /// The provider took message `id` and answered `wamid`.
+    fn accepted(id: Uuid, wamid: &str) -> Outcome {
+        Outcome::Accepted {
+            id: id.to_string(),
+            status: MessageStatus::Sent,
+            provider_message_id: wamid.into(),
+        }
+    }
+
     #[tokio::test]
     async fn a_claim_carries_the_template_variables_and_provider_of_each_message() {
         let f = fixture("a").await;
@@ -624,14 +633,7 @@ mod tests {
             })
             .await
             .unwrap();
-        f.writer
-            .record(Outcome::Accepted {
-                id: id.to_string(),
-                status: MessageStatus::Sent,
-                provider_message_id: "wamid.late".into(),
-            })
-            .await
-            .unwrap();
+        f.writer.record(accepted(id, "wamid.late")).await.unwrap();
         assert_eq!(f.status(id).await.0, MessageStatus::Failed);
     }
 
@@ -640,14 +642,7 @@ mod tests {
         let f = fixture("a").await;
         let id = f.enqueue(1).await[0];
         f.writer.claim(10, 60_000).await.unwrap();
-        f.writer
-            .record(Outcome::Accepted {
-                id: id.to_string(),
-                status: MessageStatus::Sent,
-                provider_message_id: "wamid.1".into(),
-            })
-            .await
-            .unwrap();
+        f.writer.record(accepted(id, "wamid.1")).await.unwrap();
         let report = |status| ProviderReport {
             provider_message_id: "wamid.1".into(),
             status,
@@ -696,14 +691,7 @@ mod tests {
         let test_id = f.enqueue_with(1, true).await[0];
         f.writer.claim(10, 60_000).await.unwrap();
         for (id, wamid) in [(live[0], "wamid.a"), (test_id, "wamid.t")] {
-            f.writer
-                .record(Outcome::Accepted {
-                    id: id.to_string(),
-                    status: MessageStatus::Sent,
-                    provider_message_id: wamid.into(),
-                })
-                .await
-                .unwrap();
+            f.writer.record(accepted(id, wamid)).await.unwrap();
         }
         f.writer
             .record(Outcome::Failed {
@@ -815,14 +803,9 @@ mod tests {
     async fn a_late_answer_of_an_instance_whose_lease_was_taken_over_is_not_recorded() {
         let a = fixture("instance-a").await;
         let (b, id) = taken_over(&a).await;
-        let accepted = |wamid: &str| Outcome::Accepted {
-            id: id.to_string(),
-            status: MessageStatus::Sent,
-            provider_message_id: wamid.into(),
-        };
-        a.writer.record(accepted("wamid.first")).await.unwrap();
+        a.writer.record(accepted(id, "wamid.first")).await.unwrap();
         assert_eq!(a.status(id).await.0, MessageStatus::Queued, "still b's");
-        b.record(accepted("wamid.second")).await.unwrap();
+        b.record(accepted(id, "wamid.second")).await.unwrap();
         assert_eq!(a.status(id).await.0, MessageStatus::Sent);
         assert_eq!(
             provider_message_id(&a, id).await.as_deref(),
@@ -864,14 +847,7 @@ mod tests {
         a.writer.claim(10, 60_000).await.unwrap();
         // (Stopping: the leases are given up while the last calls are answered.)
         a.writer.release_leases().await.unwrap();
-        a.writer
-            .record(Outcome::Accepted {
-                id: id.to_string(),
-                status: MessageStatus::Sent,
-                provider_message_id: "wamid.last".into(),
-            })
-            .await
-            .unwrap();
+        a.writer.record(accepted(id, "wamid.last")).await.unwrap();
         assert_eq!(a.status(id).await.0, MessageStatus::Sent);
     }
 
